@@ -1,0 +1,16 @@
+#pragma once
+// Whole-file reads and atomic writes (temp file + fsync + rename), the only way berth writes state.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace berth {
+
+std::string read_file(const std::filesystem::path& path);
+// nullopt when the file does not exist; other failures throw.
+std::optional<std::string> try_read_file(const std::filesystem::path& path);
+// Writes `data` to a temp file beside `path`, fsyncs it and renames it over `path`.
+void write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode = 0644);
+
+}  // namespace berth

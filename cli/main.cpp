@@ -1,0 +1,82 @@
+// berth: the command line. Parses, runs one use case, prints one line on error.
+#include <fmt/core.h>
+
+#include <cstdlib>
+#include <string_view>
+
+#include "base/error.hpp"
+#include "base/log.hpp"
+#include "cli/command.hpp"
+#include "cli/hidden_modes.hpp"
+
+namespace {
+
+std::string unknown_;  // the first word that is not an option, when no command matched
+
+// CLI11 messages name the problem; add the hint compose users know.
+int usage_error(const CLI::ParseError& e) {
+  std::string msg = e.what();
+  // CLI11 reports an unknown command as a missing subcommand; say what users typed instead.
+  if (dynamic_cast<const CLI::RequiredError*>(&e) && !unknown_.empty())
+    msg = "unknown command \"" + unknown_ + "\"";
+  fmt::print(stderr, "berth: {}\nRun 'berth --help' for usage.\n", msg);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Hidden modes (container init, ...) run before anything else starts threads.
+  if (argc > 1) {
+    if (auto rc = berth::cli::run_hidden_mode(argc, argv)) return *rc;
+  }
+
+  berth::cli::Context ctx;
+  CLI::App app{"berth: define and run multi-container applications, no daemon needed", "berth"};
+  app.set_version_flag("-v,--version", std::string("berth version ") + BERTH_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  auto& g = ctx.global;
+  app.add_option("-f,--file", g.files, "Compose configuration files")->type_name("FILE");
+  app.add_option("-p,--project-name", g.project_name, "Project name");
+  app.add_option("--project-directory", g.project_directory, "Alternate working directory");
+  app.add_option("--env-file", g.env_files, "Alternate environment files")->type_name("FILE");
+  app.add_option("--profile", g.profiles, "Profiles to enable");
+  app.add_option("--root", g.root, "State root (default /var/lib/berth, or $BERTH_ROOT)");
+  app.add_option("--parallel", g.parallel, "Maximum parallelism, -1 for unlimited");
+  app.add_option("--progress", g.progress, "Progress output: auto, tty, plain, quiet")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "quiet", "json"}));
+  app.add_flag("--ansi-never,--no-ansi", g.no_ansi, "Do not print ANSI control characters");
+  app.add_flag("--debug", g.debug, "Show debug logging");
+  berth::cli::register_all(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    for (auto& r : app.remaining()) {
+      if (!r.empty() && r[0] != '-') {
+        unknown_ = r;
+        break;
+      }
+    }
+    return usage_error(e);
+  }
+
+  berth::log::init(g.debug);
+  if (!ctx.action) {
+    fmt::print(stderr, "berth: no command given\nRun 'berth --help' for usage.\n");
+    return 1;
+  }
+  try {
+    return ctx.action();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "berth: {}\n", berth::describe(e));
+    return berth::exit_code_for(e);
+  }
+}

@@ -213,7 +213,11 @@ Image ImageStore::commit_image(std::string_view manifest_bytes, std::string_view
   if (media_type != store::kOciManifest && media_type != store::kDockerManifest)
     throw UserError("image manifest: unsupported media type " + media_type);
   std::string config_digest = m["config"].value("digest", "");
-  std::string id = put_blob(config_bytes, config_digest);
+  // Config and manifest blobs are stored only once the layers are in: a failed unpack leaves
+  // no blob behind that no image uses.
+  std::string id = sha256_digest(config_bytes);
+  if (!config_digest.empty() && config_digest != id)
+    throw UserError("digest mismatch for image config " + config_digest + ": content hashes to " + id);
   ImageConfig cfg = parse_image_config(config_bytes);
   const json& layers = m["layers"];
   if (!layers.is_array() || layers.size() != cfg.diff_ids.size())
@@ -221,10 +225,8 @@ Image ImageStore::commit_image(std::string_view manifest_bytes, std::string_view
                     std::to_string(cfg.diff_ids.size()) + " diff_ids");
   std::vector<ImageReference> parsed;
   for (auto& r : refs) parsed.push_back(parse_reference(r));
-  std::string manifest_digest = put_blob(manifest_bytes);
-
   auto lock = FileLock::acquire(dir_ / "lock");
-  json rec{{"id", id}, {"manifest_digest", manifest_digest}, {"manifest_media_type", media_type},
+  json rec{{"id", id}, {"manifest_media_type", media_type},
            {"created", cfg.created}, {"layers", json::array()}};
   std::string parent;
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -237,6 +239,9 @@ Image ImageStore::commit_image(std::string_view manifest_bytes, std::string_view
                              {"diff_id", cfg.diff_ids[i]}, {"chain_id", chain}});
     parent = chain;
   }
+  put_blob(config_bytes, id);
+  std::string manifest_digest = put_blob(manifest_bytes);
+  rec["manifest_digest"] = manifest_digest;
   write_file_atomic(dir_ / "images" / (store::digest_hex(id) + ".json"), rec.dump(2) + "\n");
   if (!parsed.empty()) {
     auto all = store::read_refs(dir_);

@@ -60,8 +60,8 @@ struct Contents {
   }
 };
 
-Contents read_archive(ImageStore& st, int fd) {
-  Contents c;
+// Fills `c` as it goes, so a failure midway still knows which blobs it stored.
+void read_archive(ImageStore& st, int fd, Contents& c) {
   std::unique_ptr<archive, ReadFree> a(archive_read_new());
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
@@ -111,7 +111,6 @@ Contents read_archive(ImageStore& st, int fd) {
     if (!had) c.written.push_back(d);
     c.blobs[*path] = d;
   }
-  return c;
 }
 
 std::string layer_media_type(ImageStore& st, const std::string& digest) {
@@ -236,7 +235,7 @@ LoadResult ImageStore::load(int fd, const ProgressFn& progress) {
         fs::remove(blob_path(d), ec);
       }
   });
-  c = read_archive(*this, fd);
+  read_archive(*this, fd, c);
   if (progress) progress("read archive: " + std::to_string(c.blobs.size()) + " files");
   if (c.small.count("manifest.json"))
     load_docker(*this, c, out);

@@ -30,7 +30,7 @@ std::string ensure_busybox_image(const std::filesystem::path& state_root, const 
   std::string root = "--root " + quote(state_root.string());
   std::string out;
   if (run_command(berth + " " + root + " image inspect " + quote(name), &out) == 0) return name;
-  std::string cmd = "BERTH_ARGS=" + quote(root) + " " + quote(std::string(BERTH_SOURCE_DIR) + "/scripts/make-busybox-image.sh") +
+  std::string cmd = "BERTH_ROOT=" + quote(state_root.string()) + " " + quote(std::string(BERTH_SOURCE_DIR) + "/scripts/make-busybox-image.sh") +
                     " " + quote(berth) + " " + quote(name);
   if (run_command(cmd, &out) != 0) throw std::runtime_error("ensure_busybox_image: " + cmd + " failed: " + out);
   return name;

@@ -160,8 +160,9 @@ class ImageStore {
   std::vector<ImageUsage> usage() const;
 
   // Unpacked layer dirs bottom -> top, ready for overlay lowerdir (note: overlay's lowerdir
-  // option lists the TOP layer first; overlay_lowerdir() does that reversal). Unpacks any layer
-  // whose directory is missing (from its blob).
+  // option lists the TOP layer first; overlay_lowerdir() / mount_overlay() do that reversal).
+  // Unpacks any layer whose directory is missing (from its blob). The dirs are shared by every
+  // image and container using them: mount them read-only as lowers, never write into them.
   std::vector<std::filesystem::path> layer_dirs(const Image& image);
   ImageConfig config(const Image& image) const;
   std::string config_json(const Image& image) const;
@@ -180,9 +181,12 @@ class ImageStore {
   // A flat rootfs tar (plain/gz/zstd, read from fd) becomes a one-layer image tagged `ref`.
   Image import_rootfs(int fd, std::string_view ref, const ImportOptions& opts = {});
   // A docker-save archive or an OCI image-layout archive (tar, optionally compressed) from fd.
+  // Docker RepoTags and OCI "io.containerd.image.name" / full-reference "ref.name" annotations
+  // become tags; an image with only a bare OCI tag name ("latest") is loaded untagged (by id).
   LoadResult load(int fd, const ProgressFn& progress = {});
   // Writes a docker-save compatible archive (manifest.json, repositories, <id>.json,
-  // <diffid>/layer.tar, plus an OCI index.json/oci-layout) of the named images to fd.
+  // <diffid>/layer.tar as plain tars; a layer shared by several images is written once) to fd.
+  // Names keep their tags (RepoTags); an id saves the image with all its tags.
   void save(const std::vector<std::string>& refs_or_ids, int fd);
 
   // ---- blob-level API (the registry client) ----
@@ -224,7 +228,7 @@ std::vector<std::string> chain_ids(const std::vector<std::string>& diff_ids);
 // kernel's one-page limit (4096 bytes, leaving `reserve` bytes for upperdir/workdir/other
 // options) it uses the short links images/l/<short> instead; throws UserError when even those do
 // not fit. (Kernels >= 6.8 also accept "lowerdir+" one layer per fsconfig() call, which has no
-// total limit; the runtime may use that with layer_dirs() directly.)
+// total limit: engine/image/overlay_mount.hpp mount_overlay() does that, falling back to this.)
 std::string overlay_lowerdir(const std::vector<std::filesystem::path>& layer_dirs,
                              std::size_t reserve = 512);
 

@@ -144,3 +144,25 @@ TEST_F(Hostile, StoreImportOfHostileTarLeavesNoPartialLayerOrImage) {
   EXPECT_NE(berth::test::run_command(berth + " image inspect hostile/x:1", &out), 0);
   EXPECT_FALSE(fs::exists(base_ / "outside" / "pwn"));
 }
+
+TEST_F(Hostile, ImageArchivesCannotReachOutsideEither) {
+  BERTH_REQUIRE_ROOT();
+  fs::path root = base_ / "state";
+  std::string berth = std::string(BERTH_BINARY_DIR) + "/berth --root " + root.string();
+  std::string out;
+  // An archive entry with ../ in a docker-save archive.
+  TarBuilder a;
+  a.file("../../outside/pwn", "x").file("manifest.json", "[]");
+  a.write_to(base_ / "a.tar");
+  EXPECT_NE(berth::test::run_command(berth + " image load -i " + (base_ / "a.tar").string(), &out), 0);
+  EXPECT_NE(out.find("../../outside/pwn"), std::string::npos) << out;
+  // manifest.json naming a config and a layer outside the archive.
+  TarBuilder b;
+  b.file("manifest.json", R"([{"Config":"../../outside/secret","RepoTags":["x:1"],"Layers":["/etc/passwd"]}])");
+  b.write_to(base_ / "b.tar");
+  EXPECT_NE(berth::test::run_command(berth + " image load -i " + (base_ / "b.tar").string(), &out), 0);
+  EXPECT_NE(out.find("is missing"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(base_ / "outside" / "pwn"));
+  EXPECT_TRUE(fs::is_empty(root / "images" / "images"));
+  EXPECT_TRUE(fs::is_empty(root / "images" / "blobs" / "sha256"));
+}

@@ -15,10 +15,9 @@ trap 'rm -rf "$work"' EXIT INT TERM
 r=$work/rootfs
 mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/etc" "$r/root" "$r/home/app" "$r/proc" "$r/sys" "$r/dev" "$r/var"
 install -m 0755 "$BUSYBOX" "$r/bin/busybox"
+# The applet dirs exist already (bin sbin usr/bin usr/sbin); one ln per applet, no subshells.
 "$BUSYBOX" --list-full | while read -r applet; do
-  [ "$applet" = bin/busybox ] && continue
-  mkdir -p "$r/$(dirname "$applet")"
-  ln -sf /bin/busybox "$r/$applet"
+  [ "$applet" = bin/busybox ] || ln -sf /bin/busybox "$r/$applet"
 done
 cat > "$r/etc/passwd" <<'P'
 root:x:0:0:root:/root:/bin/sh

@@ -199,7 +199,7 @@ void write_data(archive* a, const void* p, size_t n) {
   if (archive_write_data(a, p, n) < 0) throw UserError(std::string("image save: ") + archive_error_string(a));
 }
 
-void write_file(archive* a, const std::string& name, const fs::path& src) {
+std::int64_t write_file(archive* a, const std::string& name, const fs::path& src) {
   UniqueFd fd(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw_errno("open", src.string());
   struct stat st;
@@ -213,6 +213,7 @@ void write_file(archive* a, const std::string& name, const fs::path& src) {
       write_data(a, buf.data(), static_cast<size_t>(n));
     }
   });
+  return st.st_size;
 }
 
 }  // namespace
@@ -248,14 +249,21 @@ LoadResult ImageStore::load(int fd, const ProgressFn& progress) {
   return out;
 }
 
+// The archive is both a docker-save archive (manifest.json, repositories) and an OCI image layout
+// (oci-layout, index.json), as Docker >= 25 writes it: every file lives once under blobs/sha256/,
+// layers as plain tars (their digest is the diff_id), so either kind of reader finds them.
 void ImageStore::save(const std::vector<std::string>& names, int fd) {
-  std::vector<std::pair<Image, std::vector<std::string>>> items;  // image, RepoTags
+  std::vector<std::pair<Image, std::vector<std::string>>> items;  // image, RepoTags (familiar)
   for (auto& n : names) {
     Image im = get(n);
     std::vector<std::string> tags;
-    auto r = parse_reference(n);
-    bool named = !n.starts_with("sha256:") && std::find(im.refs.begin(), im.refs.end(), r.str()) != im.refs.end();
-    if (named) tags.push_back(r.familiar());
+    std::optional<ImageReference> r;
+    try {
+      if (!n.starts_with("sha256:")) r = parse_reference(n);
+    } catch (const UserError&) {
+    }
+    if (r && std::find(im.refs.begin(), im.refs.end(), r->str()) != im.refs.end())
+      tags.push_back(r->familiar());
     else
       for (auto& ref : im.refs) tags.push_back(parse_reference(ref).familiar());
     items.emplace_back(im, tags);
@@ -264,47 +272,69 @@ void ImageStore::save(const std::vector<std::string>& names, int fd) {
   archive_write_set_format_pax_restricted(a.get());
   archive_write_set_bytes_per_block(a.get(), 10240);
   if (archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) throw UserError(std::string("image save: ") + archive_error_string(a.get()));
+  auto put_text = [&](const std::string& name, const std::string& text) {
+    write_entry(a.get(), name, static_cast<std::int64_t>(text.size()), [&] { write_data(a.get(), text.data(), text.size()); });
+  };
   json manifest = json::array();
   json repositories = json::object();
-  std::set<std::string> written;
+  json index{{"schemaVersion", 2}, {"mediaType", store::kOciIndex}, {"manifests", json::array()}};
+  std::map<std::string, std::int64_t> written;  // blob path -> size
   for (auto& [im, tags] : items) {
-    std::string idhex = store::digest_hex(im.id);
     json layers = json::array();
+    json oci_layers = json::array();
     for (size_t i = 0; i < im.diff_ids.size(); ++i) {
-      std::string dhex = store::digest_hex(im.diff_ids[i]);
-      std::string name = dhex + "/layer.tar";
+      std::string name = "blobs/sha256/" + store::digest_hex(im.diff_ids[i]);
       layers.push_back(name);
-      if (!written.insert(name).second) continue;
-      if (im.layer_digests[i] == im.diff_ids[i]) {
-        write_file(a.get(), name, blob_path(im.layer_digests[i]));
-      } else {  // docker-save layers are plain tars: decompress through a temp file (size first)
-        fs::path tmp = store::make_temp_dir(dir_, "save");
-        Rollback rm;
-        rm.add([tmp] { std::error_code ec; fs::remove_all(tmp, ec); });
-        UniqueFd in(::open(blob_path(im.layer_digests[i]).c_str(), O_RDONLY | O_CLOEXEC));
-        UniqueFd out(::open((tmp / "layer.tar").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-        if (!in || !out) throw_errno("open", "layer " + im.layer_digests[i]);
-        store::decompress(in.get(), [&](const void* p, size_t n) {
-          if (::write(out.get(), p, n) != static_cast<ssize_t>(n)) throw_errno("write", (tmp / "layer.tar").string());
-        });
-        out.reset();
-        write_file(a.get(), name, tmp / "layer.tar");
+      if (!written.count(name)) {
+        if (im.layer_digests[i] == im.diff_ids[i]) {
+          written[name] = write_file(a.get(), name, blob_path(im.layer_digests[i]));
+        } else {  // saved layers are plain tars: decompress through a temp file (the size comes first)
+          fs::path tmp = store::make_temp_dir(dir_, "save");
+          Rollback rm;
+          rm.add([tmp] { std::error_code ec; fs::remove_all(tmp, ec); });
+          UniqueFd in(::open(blob_path(im.layer_digests[i]).c_str(), O_RDONLY | O_CLOEXEC));
+          UniqueFd out(::open((tmp / "layer.tar").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+          if (!in || !out) throw_errno("open", "layer " + im.layer_digests[i]);
+          store::decompress(in.get(), [&](const void* p, size_t n) {
+            if (::write(out.get(), p, n) != static_cast<ssize_t>(n)) throw_errno("write", (tmp / "layer.tar").string());
+          });
+          out.reset();
+          written[name] = write_file(a.get(), name, tmp / "layer.tar");
+        }
       }
+      oci_layers.push_back({{"mediaType", store::kOciLayer}, {"digest", im.diff_ids[i]}, {"size", written[name]}});
     }
     std::string cfg = config_json(im);
-    if (written.insert(idhex + ".json").second)
-      write_entry(a.get(), idhex + ".json", static_cast<std::int64_t>(cfg.size()), [&] { write_data(a.get(), cfg.data(), cfg.size()); });
-    manifest.push_back({{"Config", idhex + ".json"}, {"RepoTags", tags}, {"Layers", layers}});
+    std::string cfg_name = "blobs/sha256/" + store::digest_hex(im.id);
+    if (!written.count(cfg_name)) {
+      put_text(cfg_name, cfg);
+      written[cfg_name] = static_cast<std::int64_t>(cfg.size());
+    }
+    std::string oci_manifest = json{{"schemaVersion", 2}, {"mediaType", store::kOciManifest},
+                                    {"config", {{"mediaType", store::kOciConfig}, {"digest", im.id}, {"size", cfg.size()}}},
+                                    {"layers", oci_layers}}.dump();
+    std::string mdigest = sha256_digest(oci_manifest);
+    std::string m_name = "blobs/sha256/" + store::digest_hex(mdigest);
+    if (!written.count(m_name)) {
+      put_text(m_name, oci_manifest);
+      written[m_name] = static_cast<std::int64_t>(oci_manifest.size());
+    }
+    json desc{{"mediaType", store::kOciManifest}, {"digest", mdigest}, {"size", oci_manifest.size()}};
+    if (tags.empty()) index["manifests"].push_back(desc);
     for (auto& t : tags) {
       auto r = parse_reference(t);
-      std::string repo = r.familiar().substr(0, r.familiar().size() - r.tag.size() - 1);
+      json d = desc;
+      d["annotations"] = {{"io.containerd.image.name", r.str()}, {"org.opencontainers.image.ref.name", t}};
+      index["manifests"].push_back(d);
+      std::string repo = t.substr(0, t.size() - r.tag.size() - 1);
       repositories[repo][r.tag] = store::digest_hex(im.diff_ids.empty() ? im.id : im.diff_ids.back());
     }
+    manifest.push_back({{"Config", cfg_name}, {"RepoTags", tags}, {"Layers", layers}});
   }
-  for (auto& [name, j] : {std::pair<std::string, json>{"manifest.json", manifest}, {"repositories", repositories}}) {
-    std::string text = j.dump();
-    write_entry(a.get(), name, static_cast<std::int64_t>(text.size()), [&] { write_data(a.get(), text.data(), text.size()); });
-  }
+  put_text("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  put_text("index.json", index.dump());
+  put_text("manifest.json", manifest.dump());
+  put_text("repositories", repositories.dump());
   if (archive_write_close(a.get()) != ARCHIVE_OK) throw UserError(std::string("image save: ") + archive_error_string(a.get()));
 }
 

@@ -184,8 +184,9 @@ class ImageStore {
   // Docker RepoTags and OCI "io.containerd.image.name" / full-reference "ref.name" annotations
   // become tags; an image with only a bare OCI tag name ("latest") is loaded untagged (by id).
   LoadResult load(int fd, const ProgressFn& progress = {});
-  // Writes a docker-save compatible archive (manifest.json, repositories, <id>.json,
-  // <diffid>/layer.tar as plain tars; a layer shared by several images is written once) to fd.
+  // Writes a docker-save compatible archive that is also an OCI image layout, as Docker >= 25
+  // does: manifest.json + repositories + oci-layout + index.json, every file once under
+  // blobs/sha256/ (layers as plain tars, so their digest is the diff_id) to fd.
   // Names keep their tags (RepoTags); an id saves the image with all its tags.
   void save(const std::vector<std::string>& refs_or_ids, int fd);
 

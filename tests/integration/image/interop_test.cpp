@@ -60,6 +60,10 @@ TEST_F(Interop, SkopeoReadsBerthSaveAndCopiesItToOciThatBerthLoadsBack) {
   ASSERT_EQ(run_command("skopeo --insecure-policy inspect --config docker-archive:" + tar.string() + " 2>/dev/null", &out), 0);
   EXPECT_EQ(json::parse(out)["config"]["Cmd"], json::array({"/bin/sh"}));
 
+  // The same archive is an OCI image layout too (as Docker >= 25 writes it).
+  ASSERT_EQ(run_command("skopeo --insecure-policy inspect oci-archive:" + tar.string() + ":berth-test/busybox:latest 2>&1", &out), 0) << out;
+  EXPECT_EQ(json::parse(out)["Layers"], mine["RootFS"]["Layers"]);
+
   // docker-archive -> OCI layout directory, then tarred: berth loads it with the same layers.
   fs::path oci = base_ / "oci";
   ASSERT_EQ(run_command("skopeo --insecure-policy copy -q docker-archive:" + tar.string() + " oci:" + oci.string() + ":copied", &out), 0) << out;

@@ -35,9 +35,26 @@ UniqueFd open_in(const std::string& file) {
   return fd;
 }
 
-int list_images(Context& ctx, const std::string& format, bool quiet) {
+// `images [REPOSITORY[:TAG]]`: a repository matches all its tags, a tag just itself.
+bool ref_matches(const std::string& ref, const std::string& filter) {
+  if (filter.empty()) return true;
+  auto want = engine::parse_reference(filter);
+  bool tagged = filter.find(':', filter.rfind('/') == std::string::npos ? 0 : filter.rfind('/')) != std::string::npos;
+  auto have = engine::parse_reference(ref);
+  return have.name() == want.name() && (!tagged || have.tag == want.tag);
+}
+
+bool matches(const engine::Image& im, const std::string& filter) {
+  if (filter.empty()) return true;
+  for (auto& r : im.refs)
+    if (ref_matches(r, filter)) return true;
+  return false;
+}
+
+int list_images(Context& ctx, const std::string& format, bool quiet, const std::string& filter) {
   ImageStore store(ctx.global.state());
   auto rows = store.usage();
+  std::erase_if(rows, [&](const engine::ImageUsage& u) { return !matches(u.image, filter); });
   if (format == "json") {
     json out = json::array();
     for (auto& u : rows) {
@@ -63,6 +80,7 @@ int list_images(Context& ctx, const std::string& format, bool quiet) {
     };
     if (u.image.refs.empty()) line("<none>", "<none>");
     for (auto& r : u.image.refs) {
+      if (!ref_matches(r, filter)) continue;
       auto ref = engine::parse_reference(r);
       std::string fam = ref.familiar();
       line(fam.substr(0, fam.size() - ref.tag.size() - 1), ref.tag);
@@ -74,9 +92,13 @@ int list_images(Context& ctx, const std::string& format, bool quiet) {
 void add_ls(CLI::App* cmd, Context& ctx) {
   auto format = std::make_shared<std::string>("table");
   auto quiet = std::make_shared<bool>(false);
+  auto filter = std::make_shared<std::string>();
+  cmd->add_option("repository", *filter, "Only images of REPOSITORY[:TAG]");
   cmd->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
   cmd->add_flag("-q,--quiet", *quiet, "Only show image ids");
-  cmd->callback([&ctx, format, quiet] { ctx.action = [&ctx, format, quiet] { return list_images(ctx, *format, *quiet); }; });
+  cmd->callback([&ctx, format, quiet, filter] {
+    ctx.action = [&ctx, format, quiet, filter] { return list_images(ctx, *format, *quiet, *filter); };
+  });
 }
 
 const CommandRegistration reg(300, [](CLI::App& app, Context& ctx) {

@@ -38,8 +38,8 @@ run_one() {  # dir kind
   local d=$1/x.$RANDOM$RANDOM kind=$2 t0 t1
   sync; sleep 0.3
   case $kind in
-    tar) mkdir "$d"; t0=$(now); tar --numeric-owner -xpf "$W/layer.tar" -C "$d"; t1=$(now); echo "$t1 - $t0" | bc ;;
-    tar_sync) mkdir "$d"; t0=$(now); tar --numeric-owner -xpf "$W/layer.tar" -C "$d"; sync -f "$d"; t1=$(now); echo "$t1 - $t0" | bc ;;
+    tar) mkdir "$d"; t0=$(now); tar --numeric-owner -xpf "$W/layer.tar" -C "$d"; t1=$(now); awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f\n", a - b }' ;;
+    tar_sync) mkdir "$d"; t0=$(now); tar --numeric-owner -xpf "$W/layer.tar" -C "$d"; sync -f "$d"; t1=$(now); awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f\n", a - b }' ;;
     berth) "$W/unpack_bench" "$W/layer.tar" "$d" | cut -d' ' -f1 ;;
     berth_digest) "$W/unpack_bench" "$W/layer.tar" "$d" --digest | cut -d' ' -f1 ;;
     berth_sync) "$W/unpack_bench" "$W/layer.tar" "$d" --sync | cut -d' ' -f1 ;;
@@ -47,7 +47,7 @@ run_one() {  # dir kind
   rm -rf "$d"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { echo "scale=2; $1 / $2" | bc; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 bench_on() {  # dir label
   declare -A res
   for kind in tar berth berth_digest tar_sync berth_sync; do : > "$W/t.$kind"; done
@@ -74,8 +74,8 @@ umount "$W/tmpfs"
 # Shared layers: the second import stores nothing new and unpacks nothing.
 ROOT=$W/root
 t0=$(now); "$BUILD/berth" --root "$ROOT" --debug image import "$W/layer.tar" bench/a:1 >/dev/null 2>"$W/debug1.log"; t1=$(now)
-first=$(echo "$t1 - $t0" | bc)
+first=$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f\n", a - b }')
 t0=$(now); "$BUILD/berth" --root "$ROOT" --debug image import "$W/layer.tar" bench/b:1 >/dev/null 2>"$W/debug.log"; t1=$(now)
-second=$(echo "$t1 - $t0" | bc)
+second=$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f\n", a - b }')
 echo "import (new layer):            ${first}s, 'unpacked layer' log lines: $(grep -c 'unpacked layer' "$W/debug1.log" || true)"
 echo "import (all layers stored):    ${second}s, layer dirs: $(ls "$ROOT/images/layers" | wc -l), 'unpacked layer' log lines: $(grep -c 'unpacked layer' "$W/debug.log" || true)"

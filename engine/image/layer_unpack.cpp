@@ -42,7 +42,11 @@ long openat2_call(int dirfd, const char* path, int flags, unsigned long long res
   open_how how{};
   how.flags = static_cast<unsigned long long>(flags);
   how.resolve = resolve;
-  return ::syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  // EAGAIN: a concurrent rename/mount elsewhere raced the scoped lookup; the kernel asks to retry.
+  for (int tries = 0;; ++tries) {
+    long fd = ::syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN || tries >= 16) return fd;
+  }
 }
 
 constexpr unsigned long long kResolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;

@@ -1,0 +1,202 @@
+// Containers joining and leaving networks: leases, veth pairs, addresses, routes, DNS names.
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "base/error.hpp"
+#include "base/log.hpp"
+#include "base/netns.hpp"
+#include "base/rollback.hpp"
+#include "network/ipam.hpp"
+#include "network/manager_impl.hpp"
+#include "network/naming.hpp"
+#include "network/netlink.hpp"
+#include "network/nft.hpp"
+
+namespace berth::network {
+namespace {
+
+std::set<IpAddress> used_addresses(const NetworkRecord& rec, const std::string& except_container) {
+  std::set<IpAddress> used;
+  if (rec.gateway4) used.insert(*rec.gateway4);
+  if (rec.gateway6) used.insert(*rec.gateway6);
+  for (const auto& [id, e] : rec.endpoints) {
+    if (id == except_container) continue;
+    if (e.ipv4) used.insert(*e.ipv4);
+    if (e.ipv6) used.insert(*e.ipv6);
+  }
+  return used;
+}
+
+// Static address if asked, else the container's previous lease if still valid, else a new one.
+std::optional<IpAddress> lease(const NetworkRecord& rec, const Endpoint& old, const std::optional<IpAddress>& wanted,
+                               const std::optional<Subnet>& subnet, const std::optional<Subnet>& range,
+                               const std::optional<IpAddress>& previous, const std::string& who, bool& is_static) {
+  if (!subnet) {
+    if (wanted)
+      throw UserError(who + ": network " + rec.name + " has no IPv" + (wanted->is_v4() ? "4" : "6") +
+                      " subnet for address " + wanted->str());
+    return std::nullopt;
+  }
+  auto used = used_addresses(rec, old.container_id);
+  if (wanted) {
+    check_static_address(*wanted, *subnet, used, who + " on network " + rec.name);
+    is_static = true;
+    return wanted;
+  }
+  is_static = false;
+  if (previous && subnet->contains(*previous) && !used.count(*previous)) return previous;
+  auto a = pick_address(*subnet, range, used);
+  if (!a) throw UserError("network " + rec.name + ": no free address left in " + (range ? range : subnet)->str());
+  return a;
+}
+
+std::string next_interface(Netlink& ns, const std::string& preferred) {
+  auto names = ns.link_names();
+  std::set<std::string> present(names.begin(), names.end());
+  if (!preferred.empty() && !present.count(preferred)) return preferred;
+  for (int i = 0;; ++i)
+    if (!present.count("eth" + std::to_string(i))) return "eth" + std::to_string(i);
+}
+
+}  // namespace
+
+Attachment NetworkManager::Impl::attachment(const NetworkRecord& rec, const Endpoint& e) const {
+  Attachment a;
+  a.network = rec.name;
+  a.interface = e.interface;
+  if (e.ipv4) {
+    a.ipv4 = e.ipv4->str();
+    a.prefix4 = rec.subnet4->prefix();
+    if (!rec.internal && rec.gateway4) a.gateway4 = rec.gateway4->str();
+  }
+  if (e.ipv6) {
+    a.ipv6 = e.ipv6->str();
+    a.prefix6 = rec.subnet6->prefix();
+    if (!rec.internal && rec.gateway6) a.gateway6 = rec.gateway6->str();
+  }
+  a.mac = e.mac;
+  a.dns_server = rec.gateway4 ? rec.gateway4->str() : rec.gateway6 ? rec.gateway6->str() : "";
+  a.host_gateway = a.dns_server;
+  return a;
+}
+
+Attachment NetworkManager::attach(const std::string& network, const AttachRequest& req) {
+  auto& d = *impl_;
+  if (req.container_id.empty()) throw UserError("attach to " + network + ": no container id");
+  const std::string who = req.container_name.empty() ? req.container_id.substr(0, 12) : req.container_name;
+  for (const auto& s : req.dns_servers) parse_upstream(s);  // clear error for a bad `dns:` entry
+  auto l = d.lock();
+  auto rec = d.load_or_throw(network);
+  UniqueFd nsfd = with_context("attach " + who + " to " + network, [&] { return open_netns(req.netns_path); });
+
+  Endpoint old;
+  old.container_id = req.container_id;
+  if (auto it = rec.endpoints.find(req.container_id); it != rec.endpoints.end()) old = it->second;
+  Endpoint e = old;
+  e.container_name = req.container_name;
+  e.netns_path = req.netns_path;
+  e.dns_names = req.dns_names;
+  e.link_aliases = req.link_aliases;
+  e.dns_servers = req.dns_servers;
+  e.ipv4 = lease(rec, old, req.ipv4, rec.subnet4, rec.range4, old.ipv4, who, e.static_ipv4);
+  e.ipv6 = lease(rec, old, req.ipv6, rec.subnet6, rec.range6, old.ipv6, who, e.static_ipv6);
+  Mac mac = req.mac_address ? parse_mac(*req.mac_address)
+            : e.ipv4        ? mac_for(*e.ipv4)
+                            : mac_from_seed(rec.id + req.container_id);
+  e.mac = mac_str(mac);
+  e.host_veth = host_veth_name(rec.id, req.container_id);
+
+  Netlink host;
+  auto bridge = host.ifindex(rec.bridge);
+  if (!bridge) {  // lost (reboot, crash): rebuild the network first
+    auto hl = d.host_lock();
+    d.build_kernel(rec);
+    bridge = host.ifindex(rec.bridge);
+  }
+  // An earlier attach of this container to this network left its veth: start over (rare path).
+  if (host.ifindex(e.host_veth)) host.delete_link(e.host_veth);
+
+  Netlink inside = Netlink::in_netns(nsfd.get());
+  e.interface = req.interface.empty() ? next_interface(inside, old.interface) : req.interface;
+  Rollback rb;
+  host.create_veth(e.host_veth, *bridge, rec.mtu, e.interface, nsfd.get(), mac);
+  rb.add([&] { Netlink().delete_link(e.host_veth); });
+  inside.set_up("lo");
+  inside.set_up(e.interface);
+  if (e.ipv4) inside.add_address(e.interface, *e.ipv4, rec.subnet4->prefix());
+  if (e.ipv6) inside.add_address(e.interface, *e.ipv6, rec.subnet6->prefix());
+  // The first non-internal network of the container gives it its way out.
+  if (!rec.internal) {
+    if (e.ipv4 && rec.gateway4) inside.add_default_route(*rec.gateway4, e.interface);
+    if (e.ipv6 && rec.gateway6) inside.add_default_route(*rec.gateway6, e.interface);
+  }
+  e.active = true;
+  e.seq = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  rec.endpoints[req.container_id] = e;
+  d.store.save(rec);
+  rb.add([&] {
+    rec.endpoints[req.container_id] = old;
+    if (old.container_id.empty() || (!old.ipv4 && !old.ipv6)) rec.endpoints.erase(req.container_id);
+    d.store.save(rec);
+  });
+  d.sync_dns();
+  rb.dismiss();
+  log::debug("attached {} to {}: {} {}", who, network, e.interface, e.ipv4 ? e.ipv4->str() : "");
+  return d.attachment(rec, e);
+}
+
+void NetworkManager::detach(const std::string& network, const std::string& container_id, bool delete_link) {
+  auto& d = *impl_;
+  auto l = d.lock();
+  auto rec = d.load_or_throw(network);
+  auto it = rec.endpoints.find(container_id);
+  if (it == rec.endpoints.end()) return;
+  it->second.active = false;
+  bool had_ports = std::erase_if(rec.ports, [&](const PortRecord& p) { return p.container_id == container_id; }) > 0;
+  d.store.save(rec);
+  if (had_ports) apply_network_table(rec);
+  if (delete_link && !it->second.host_veth.empty()) Netlink().delete_link(it->second.host_veth);
+  d.sync_dns();
+}
+
+void NetworkManager::detach_all(const std::string& container_id, bool delete_links) {
+  auto& d = *impl_;
+  auto l = d.lock();
+  bool changed = false;
+  for (auto rec : d.store.load_all()) {
+    auto it = rec.endpoints.find(container_id);
+    if (it == rec.endpoints.end()) continue;
+    bool was_active = it->second.active;
+    it->second.active = false;
+    bool had_ports = std::erase_if(rec.ports, [&](const PortRecord& p) { return p.container_id == container_id; }) > 0;
+    if (!was_active && !had_ports) continue;
+    d.store.save(rec);
+    if (had_ports) apply_network_table(rec);
+    if (delete_links && !it->second.host_veth.empty()) Netlink().delete_link(it->second.host_veth);
+    changed = true;
+  }
+  if (changed) d.sync_dns();
+}
+
+void NetworkManager::release(const std::string& container_id) {
+  detach_all(container_id);
+  auto& d = *impl_;
+  auto l = d.lock();
+  for (auto rec : d.store.load_all())
+    if (rec.endpoints.erase(container_id)) d.store.save(rec);
+}
+
+std::vector<Attachment> NetworkManager::attachments(const std::string& container_id) const {
+  std::vector<Attachment> out;
+  std::vector<std::pair<uint64_t, Attachment>> seqs;
+  for (const auto& rec : impl_->store.load_all()) {
+    auto it = rec.endpoints.find(container_id);
+    if (it != rec.endpoints.end() && it->second.active) seqs.emplace_back(it->second.seq, impl_->attachment(rec, it->second));
+  }
+  std::sort(seqs.begin(), seqs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [seq, a] : seqs) out.push_back(std::move(a));
+  return out;
+}
+
+}  // namespace berth::network

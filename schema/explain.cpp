@@ -112,15 +112,7 @@ class Walker {
         if (auto it = s.find("anyOf"); it != s.end()) {
             if (!branches(*it, false, value, path, out)) return;
         }
-        if (auto it = s.find("type"); it != s.end()) {
-            std::vector<std::string> types;
-            if (it->is_string()) types.push_back(it->get<std::string>());
-            else for (const auto& t : *it) types.push_back(t.get<std::string>());
-            if (std::none_of(types.begin(), types.end(), [&](const std::string& t) { return has_type(value, t); })) {
-                add(out, path, "must be " + join_types(types) + ", not " + kind_of(value), IssueKind::Type, types);
-                return;
-            }
-        }
+        if (type_mismatch(s, value, path, out)) return;
         if (auto it = s.find("enum"); it != s.end()) {
             if (std::find(it->begin(), it->end(), value) == it->end()) {
                 add(out, path, enum_message(*it, value));
@@ -134,6 +126,19 @@ class Walker {
     }
 
  private:
+    // Adds a type issue and returns true when `s` has a "type" that `value` does not have.
+    static bool type_mismatch(const json& s, const json& value, const Path& path, std::vector<Issue>& out) {
+        auto it = s.find("type");
+        if (it == s.end()) return false;
+        std::vector<std::string> types;
+        if (it->is_string()) types.push_back(it->get<std::string>());
+        else for (const auto& t : *it) types.push_back(t.get<std::string>());
+        if (std::any_of(types.begin(), types.end(), [&](const std::string& t) { return has_type(value, t); }))
+            return false;
+        add(out, path, "must be " + join_types(types) + ", not " + kind_of(value), IssueKind::Type, types);
+        return true;
+    }
+
     const json& resolve(const json& s) {
         const json* cur = &s;
         for (int depth = 0; depth < 16 && cur->is_object(); ++depth) {
@@ -184,7 +189,7 @@ class Walker {
     void check_format_of(const json& s, const json& value, Path& path, std::vector<Issue>& out) {
         if (auto it = s.find("format"); it != s.end() && it->is_string()) {
             std::string msg = check_format(it->get<std::string>(), value);
-            if (!msg.empty()) add(out, path, std::move(msg), IssueKind::Format);
+            if (!msg.empty()) add(out, path, std::move(msg), IssueKind::Extra);
         }
     }
 
@@ -233,7 +238,11 @@ class Walker {
                 }
             }
             if (!matched) {
-                if (closed) add(out, path, unknown_key_message(key, props, patterns));
+                if (closed) {
+                    // Keys of a mapping of names are checked here only (see validate.cpp).
+                    bool names = (!props || props->empty()) && patterns;
+                    add(out, path, unknown_key_message(key, props, patterns), names ? IssueKind::Extra : IssueKind::Other);
+                }
                 else if (additional != s.end() && additional->is_object()) check(*additional, child, path, out);
             }
             path.pop_back();
@@ -284,7 +293,10 @@ class Walker {
         std::size_t passed = 0;
         for (const auto& branch : list) {
             std::vector<Issue> r;
-            check(branch, value, path, r);
+            // Cheap first: a branch of another type is rejected without walking it.
+            const json& b = resolve(branch);
+            bool nested = b.is_object() && (b.contains("oneOf") || b.contains("anyOf"));
+            if (nested || !b.is_object() || !type_mismatch(b, value, path, r)) check(branch, value, path, r);
             if (r.empty()) ++passed;
             results.push_back(std::move(r));
         }

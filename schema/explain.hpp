@@ -13,7 +13,8 @@
 
 namespace berth::schema::detail {
 
-enum class IssueKind { Type, Format, Other };
+// Extra: a check valijson does not make (custom formats, key patterns of name mappings).
+enum class IssueKind { Type, Extra, Other };
 
 struct Issue {
     Violation violation;

@@ -1,7 +1,7 @@
-// Placeholders so code written against load.hpp links; each throws a clear error until the
-// loader lands. Replace this file with the real implementation (see load.hpp).
+// Placeholders until the normalizer lands (compose/normalize/); each throws a clear error.
 #include "base/error.hpp"
 #include "compose/load.hpp"
+#include "compose/normalize/normalize.hpp"
 
 namespace berth::compose {
 
@@ -11,7 +11,7 @@ namespace {
 }
 }  // namespace
 
-Project load_project(const LoadOptions&) { pending("load_project"); }
+Project normalize(const RawProject&) { pending("normalize"); }
 std::string to_json(const Project&, int) { pending("to_json"); }
 std::string to_yaml(const Project&) { pending("to_yaml"); }
 std::string config_hash(const Service&) { pending("config_hash"); }

@@ -1,0 +1,13 @@
+// RawProject (compose/raw_project.hpp) -> Project (compose/model.hpp): every short and long syntax
+// of the project file normalized into one form. Errors are ConfigError naming file:line:col and key
+// (file from RawProject::origins, line/column from the node's YAML mark).
+#pragma once
+
+#include "compose/model.hpp"
+#include "compose/raw_project.hpp"
+
+namespace berth::compose {
+
+Project normalize(const RawProject& raw);
+
+}  // namespace berth::compose

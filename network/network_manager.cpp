@@ -55,6 +55,7 @@ int NetworkManager::Impl::default_mtu() const {
 }
 
 std::vector<std::string> NetworkManager::Impl::upstreams() const {
+  if (!opts.dns_upstreams.empty()) return opts.dns_upstreams;
   if (const char* env = std::getenv("BERTH_DNS_UPSTREAMS"); env && *env) {
     std::vector<std::string> out;
     std::string s = env;
@@ -68,7 +69,6 @@ std::vector<std::string> NetworkManager::Impl::upstreams() const {
     }
     return out;
   }
-  if (!opts.dns_upstreams.empty()) return opts.dns_upstreams;
   auto text = try_read_file("/etc/resolv.conf");
   return text ? parse_resolv_nameservers(*text) : std::vector<std::string>{};
 }

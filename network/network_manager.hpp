@@ -129,8 +129,8 @@ struct NetworkOptions {
   int pool4_prefix = 24;
   Subnet pool6 = Subnet::parse("fd62:6572:7468::/48");
   int pool6_prefix = 64;
-  // Upstream resolvers for forwarded queries, "ip" or "ip:port" / "[ip6]:port". Empty = read
-  // the host's /etc/resolv.conf (env BERTH_DNS_UPSTREAMS, comma-separated, overrides both).
+  // Upstream resolvers for forwarded queries, "ip" or "ip:port" / "[ip6]:port". Empty = env
+  // BERTH_DNS_UPSTREAMS (comma-separated) if set, else the host's /etc/resolv.conf.
   std::vector<std::string> dns_upstreams;
   // The berth-dns program; empty = $BERTH_DNS_PATH, else "berth-dns" beside /proc/self/exe.
   std::filesystem::path dns_program;

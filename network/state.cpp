@@ -105,8 +105,11 @@ NetworkRecord record_from_json_text(const std::string& text, const std::string& 
     r.range6 = get_subnet(j, "range6");
     r.gateway4 = get_addr(j, "gateway4");
     r.gateway6 = get_addr(j, "gateway6");
-    for (const auto& [id, e] : j.value("endpoints", json::object()).items()) r.endpoints[id] = endpoint_from(e);
-    for (const auto& p : j.value("ports", json::array()))
+    // Bound to locals: iterating items() of the temporary value() returns would dangle.
+    const json endpoints = j.value("endpoints", json::object());
+    const json ports = j.value("ports", json::array());
+    for (const auto& [id, e] : endpoints.items()) r.endpoints[id] = endpoint_from(e);
+    for (const auto& p : ports)
       r.ports.push_back({p.at("container_id").get<std::string>(), p.value("host_ip", ""),
                          p.at("host_port").get<uint16_t>(), p.at("container_port").get<uint16_t>(),
                          p.value("protocol", "tcp")});

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
 #include <mutex>
 #include <regex>
 
@@ -14,10 +13,27 @@
 
 namespace berth::schema::detail {
 
-namespace {
-
 using json = nlohmann::json;
 using Path = std::vector<std::string>;
+
+// One schema object, with its keywords looked up once. A {"$ref": ...} is its target's node.
+struct Node {
+    std::vector<std::string> types;  // empty: any type
+    const json* enumeration = nullptr;
+    std::string pattern, format;
+    const json* minimum = nullptr;  // kept as written: 1000, not 1000.0
+    const json* maximum = nullptr;
+    std::vector<std::string> required;
+    std::map<std::string, const Node*, std::less<>> properties;
+    std::vector<std::pair<std::string, const Node*>> pattern_properties;
+    bool closed = false;                // additionalProperties: false
+    const Node* additional = nullptr;   // additionalProperties: {schema}
+    const Node* items = nullptr;
+    bool unique_items = false;
+    std::vector<const Node*> one_of, any_of;
+};
+
+namespace {
 
 std::string render(const json& v) {
     std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -48,20 +64,21 @@ std::string kind_of(const json& v) {
 }
 
 bool has_type(const json& v, const std::string& t) {
-    if (t == "object") return v.is_object();
-    if (t == "array") return v.is_array();
-    if (t == "string") return v.is_string();
-    if (t == "boolean") return v.is_boolean();
-    if (t == "null") return v.is_null();
-    if (t == "number") return v.is_number();
-    if (t == "integer") {
-        if (v.is_number_integer() || v.is_number_unsigned()) return true;
-        if (v.is_number_float()) {
+    switch (v.type()) {
+        case json::value_t::object: return t == "object";
+        case json::value_t::array: return t == "array";
+        case json::value_t::string: return t == "string";
+        case json::value_t::boolean: return t == "boolean";
+        case json::value_t::null: return t == "null";
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned: return t == "number" || t == "integer";
+        case json::value_t::number_float: {
+            if (t == "number") return true;
             double d = v.get<double>();
-            return d == static_cast<double>(static_cast<long long>(d));
+            return t == "integer" && d == static_cast<double>(static_cast<long long>(d));
         }
+        default: return false;
     }
-    return false;
 }
 
 std::string join_types(const std::vector<std::string>& types) {
@@ -97,210 +114,178 @@ bool pattern_matches(const std::string& pattern, const std::string& s) {
     return std::regex_search(s, cached_regex(pattern));
 }
 
+void add(std::vector<Issue>& out, const Path& path, std::string msg, IssueKind kind = IssueKind::Other,
+         std::vector<std::string> types = {}) {
+    out.push_back(Issue{Violation{path, std::move(msg)}, kind, std::move(types)});
+}
+
+// Adds a type issue and returns true when the node has types that `value` has none of.
+bool type_mismatch(const Node& n, const json& value, const Path& path, std::vector<Issue>& out) {
+    if (n.types.empty()) return false;
+    for (const auto& t : n.types)
+        if (has_type(value, t)) return false;
+    add(out, path, "must be " + join_types(n.types) + ", not " + kind_of(value), IssueKind::Type, n.types);
+    return true;
+}
+
+std::string enum_message(const json& allowed, const json& value) {
+    std::string list;
+    std::vector<std::string> words;
+    for (const auto& a : allowed) {
+        if (!list.empty()) list += ", ";
+        list += a.is_string() ? a.get<std::string>() : render(a);
+        if (a.is_string()) words.push_back(a.get<std::string>());
+    }
+    std::string msg = render(value) + " is not one of: " + list;
+    if (value.is_string()) {
+        std::string near = closest_match(value.get<std::string>(), words);
+        if (!near.empty()) msg += " (did you mean " + quote(near) + "?)";
+    }
+    return msg;
+}
+
+std::string unknown_key_message(const std::string& key, const Node& n) {
+    if (n.properties.empty()) {
+        // A mapping of names (services, networks, ...): the key itself is malformed.
+        for (const auto& [pattern, _] : n.pattern_properties)
+            if (pattern == "^[a-zA-Z0-9._-]+$")
+                return quote(key) + " is not a valid name (use only letters, digits, \".\", \"_\" and \"-\")";
+        return "key " + quote(key) + " is not allowed here";
+    }
+    std::vector<std::string> names;
+    for (const auto& [name, _] : n.properties) names.push_back(name);
+    std::string msg = "additional property " + quote(key) + " is not allowed";
+    std::string near = closest_match(key, names);
+    if (!near.empty()) msg += " (did you mean " + quote(near) + "?)";
+    return msg;
+}
+
+std::size_t depth(const std::vector<Issue>& r) {
+    std::size_t d = 0;
+    for (const auto& i : r) d = std::max(d, i.violation.path.size());
+    return d;
+}
+
 class Walker {
  public:
-    Walker(const json& root, std::size_t limit) : root_(root), limit_(limit) {}
+    explicit Walker(std::size_t limit) : limit_(limit) {}
 
-    void check(const json& schema_in, const json& value, Path& path, std::vector<Issue>& out) {
+    void check(const Node& n, const json& value, Path& path, std::vector<Issue>& out) {
         if (out.size() >= limit_) return;
-        const json& s = resolve(schema_in);
-        if (!s.is_object()) return;  // `true`/`{}`-like schemas accept anything
-
-        if (auto it = s.find("oneOf"); it != s.end()) {
-            if (!branches(*it, true, value, path, out)) return;
+        if (!n.one_of.empty() && !branches(n.one_of, true, value, path, out)) return;
+        if (!n.any_of.empty() && !branches(n.any_of, false, value, path, out)) return;
+        if (type_mismatch(n, value, path, out)) return;
+        if (n.enumeration && std::find(n.enumeration->begin(), n.enumeration->end(), value) == n.enumeration->end()) {
+            add(out, path, enum_message(*n.enumeration, value));
+            return;
         }
-        if (auto it = s.find("anyOf"); it != s.end()) {
-            if (!branches(*it, false, value, path, out)) return;
+        switch (value.type()) {
+            case json::value_t::string: check_string(n, value, path, out); break;
+            case json::value_t::object: check_object(n, value, path, out); break;
+            case json::value_t::array: check_array(n, value, path, out); break;
+            case json::value_t::number_integer:
+            case json::value_t::number_unsigned:
+            case json::value_t::number_float: check_number(n, value, path, out); break;
+            default: break;
         }
-        if (type_mismatch(s, value, path, out)) return;
-        if (auto it = s.find("enum"); it != s.end()) {
-            if (std::find(it->begin(), it->end(), value) == it->end()) {
-                add(out, path, enum_message(*it, value));
-                return;
-            }
-        }
-        if (value.is_string()) check_string(s, value, path, out);
-        if (value.is_number()) check_number(s, value, path, out);
-        if (value.is_object()) check_object(s, value, path, out);
-        if (value.is_array()) check_array(s, value, path, out);
     }
 
  private:
-    // Adds a type issue and returns true when `s` has a "type" that `value` does not have.
-    static bool type_mismatch(const json& s, const json& value, const Path& path, std::vector<Issue>& out) {
-        auto it = s.find("type");
-        if (it == s.end()) return false;
-        std::vector<std::string> types;
-        if (it->is_string()) types.push_back(it->get<std::string>());
-        else for (const auto& t : *it) types.push_back(t.get<std::string>());
-        if (std::any_of(types.begin(), types.end(), [&](const std::string& t) { return has_type(value, t); }))
-            return false;
-        add(out, path, "must be " + join_types(types) + ", not " + kind_of(value), IssueKind::Type, types);
-        return true;
-    }
-
-    const json& resolve(const json& s) {
-        const json* cur = &s;
-        for (int depth = 0; depth < 16 && cur->is_object(); ++depth) {
-            auto it = cur->find("$ref");
-            if (it == cur->end() || !it->is_string()) break;
-            const std::string& ref = it->get_ref<const std::string&>();
-            try {
-                cur = &root_.at(json::json_pointer(ref.substr(ref.find('#') + 1)));
-            } catch (const json::exception&) {
-                break;
-            }
+    void check_string(const Node& n, const json& value, Path& path, std::vector<Issue>& out) {
+        if (!n.pattern.empty() && !pattern_matches(n.pattern, value.get_ref<const std::string&>())) {
+            add(out, path, render(value) + " is not valid here (must match " + n.pattern + ")");
+            return;
         }
-        return *cur;
+        check_format_of(n, value, path, out);
     }
 
-    static void add(std::vector<Issue>& out, const Path& path, std::string msg, IssueKind kind = IssueKind::Other,
-                    std::vector<std::string> types = {}) {
-        out.push_back(Issue{Violation{path, std::move(msg)}, kind, std::move(types)});
+    static void check_format_of(const Node& n, const json& value, Path& path, std::vector<Issue>& out) {
+        if (n.format.empty()) return;
+        std::string msg = check_format(n.format, value);
+        if (!msg.empty()) add(out, path, std::move(msg), IssueKind::Extra);
     }
 
-    static std::string enum_message(const json& allowed, const json& value) {
-        std::string list;
-        std::vector<std::string> words;
-        for (const auto& a : allowed) {
-            if (!list.empty()) list += ", ";
-            list += a.is_string() ? a.get<std::string>() : render(a);
-            if (a.is_string()) words.push_back(a.get<std::string>());
-        }
-        std::string msg = render(value) + " is not one of: " + list;
-        if (value.is_string()) {
-            std::string near = closest_match(value.get<std::string>(), words);
-            if (!near.empty()) msg += " (did you mean " + quote(near) + "?)";
-        }
-        return msg;
-    }
-
-    void check_string(const json& s, const json& value, Path& path, std::vector<Issue>& out) {
-        const auto& str = value.get_ref<const std::string&>();
-        if (auto it = s.find("pattern"); it != s.end() && it->is_string()) {
-            if (!pattern_matches(it->get<std::string>(), str)) {
-                add(out, path, render(value) + " is not valid here (must match " + it->get<std::string>() + ")");
-                return;
-            }
-        }
-        check_format_of(s, value, path, out);
-    }
-
-    void check_format_of(const json& s, const json& value, Path& path, std::vector<Issue>& out) {
-        if (auto it = s.find("format"); it != s.end() && it->is_string()) {
-            std::string msg = check_format(it->get<std::string>(), value);
-            if (!msg.empty()) add(out, path, std::move(msg), IssueKind::Extra);
-        }
-    }
-
-    void check_number(const json& s, const json& value, Path& path, std::vector<Issue>& out) {
+    static void check_number(const Node& n, const json& value, Path& path, std::vector<Issue>& out) {
         double d = value.get<double>();
-        if (auto it = s.find("minimum"); it != s.end() && it->is_number() && d < it->get<double>()) {
-            add(out, path, render(value) + " is less than the minimum " + render(*it));
+        if (n.minimum && d < n.minimum->get<double>()) {
+            add(out, path, render(value) + " is less than the minimum " + render(*n.minimum));
             return;
         }
-        if (auto it = s.find("maximum"); it != s.end() && it->is_number() && d > it->get<double>()) {
-            add(out, path, render(value) + " is greater than the maximum " + render(*it));
+        if (n.maximum && d > n.maximum->get<double>()) {
+            add(out, path, render(value) + " is greater than the maximum " + render(*n.maximum));
             return;
         }
-        check_format_of(s, value, path, out);
+        check_format_of(n, value, path, out);
     }
 
-    void check_object(const json& s, const json& value, Path& path, std::vector<Issue>& out) {
-        if (auto it = s.find("required"); it != s.end()) {
-            for (const auto& r : *it)
-                if (r.is_string() && !value.contains(r.get<std::string>()))
-                    add(out, path, "required property " + quote(r.get<std::string>()) + " is missing");
-        }
-        const json* props = nullptr;
-        const json* patterns = nullptr;
-        if (auto it = s.find("properties"); it != s.end() && it->is_object()) props = &*it;
-        if (auto it = s.find("patternProperties"); it != s.end() && it->is_object()) patterns = &*it;
-        auto additional = s.find("additionalProperties");
-        bool closed = additional != s.end() && additional->is_boolean() && !additional->get<bool>();
-
+    void check_object(const Node& n, const json& value, Path& path, std::vector<Issue>& out) {
+        for (const auto& r : n.required)
+            if (!value.contains(r)) add(out, path, "required property " + quote(r) + " is missing");
         for (const auto& [key, child] : value.items()) {
             if (out.size() >= limit_) return;
             path.push_back(key);
             bool matched = false;
-            if (props) {
-                if (auto p = props->find(key); p != props->end()) {
-                    matched = true;
-                    check(*p, child, path, out);
-                }
+            if (auto p = n.properties.find(key); p != n.properties.end()) {
+                matched = true;
+                check(*p->second, child, path, out);
             }
-            if (patterns) {
-                for (const auto& [pattern, sub] : patterns->items()) {
-                    if (pattern_matches(pattern, key)) {
-                        matched = true;
-                        check(sub, child, path, out);
-                    }
+            for (const auto& [pattern, sub] : n.pattern_properties) {
+                if (pattern_matches(pattern, key)) {
+                    matched = true;
+                    check(*sub, child, path, out);
                 }
             }
             if (!matched) {
-                if (closed) {
+                if (n.closed) {
                     // Keys of a mapping of names are checked here only (see validate.cpp).
-                    bool names = (!props || props->empty()) && patterns;
-                    add(out, path, unknown_key_message(key, props, patterns), names ? IssueKind::Extra : IssueKind::Other);
+                    bool names = n.properties.empty() && !n.pattern_properties.empty();
+                    add(out, path, unknown_key_message(key, n), names ? IssueKind::Extra : IssueKind::Other);
+                } else if (n.additional) {
+                    check(*n.additional, child, path, out);
                 }
-                else if (additional != s.end() && additional->is_object()) check(*additional, child, path, out);
             }
             path.pop_back();
         }
     }
 
-    static std::string unknown_key_message(const std::string& key, const json* props, const json* patterns) {
-        if (!props || props->empty()) {
-            // A mapping of names (services, networks, ...): the key itself is malformed.
-            if (patterns && patterns->contains("^[a-zA-Z0-9._-]+$"))
-                return quote(key) + " is not a valid name (use only letters, digits, \".\", \"_\" and \"-\")";
-            return "key " + quote(key) + " is not allowed here";
-        }
-        std::vector<std::string> names;
-        for (const auto& [name, _] : props->items()) names.push_back(name);
-        std::string msg = "additional property " + quote(key) + " is not allowed";
-        std::string near = closest_match(key, names);
-        if (!near.empty()) msg += " (did you mean " + quote(near) + "?)";
-        return msg;
-    }
-
-    void check_array(const json& s, const json& value, Path& path, std::vector<Issue>& out) {
-        if (auto it = s.find("items"); it != s.end() && it->is_object()) {
+    void check_array(const Node& n, const json& value, Path& path, std::vector<Issue>& out) {
+        if (n.items) {
             for (std::size_t i = 0; i < value.size() && out.size() < limit_; ++i) {
                 path.push_back(std::to_string(i));
-                check(*it, value[i], path, out);
+                check(*n.items, value[i], path, out);
                 path.pop_back();
             }
         }
-        if (auto it = s.find("uniqueItems"); it != s.end() && it->is_boolean() && it->get<bool>()) {
-            for (std::size_t i = 1; i < value.size(); ++i) {
-                for (std::size_t j = 0; j < i; ++j) {
-                    if (value[i] == value[j]) {
-                        path.push_back(std::to_string(i));
-                        add(out, path, render(value[i]) + " is listed twice (also at [" + std::to_string(j) + "])");
-                        path.pop_back();
-                        break;
-                    }
+        if (!n.unique_items) return;
+        for (std::size_t i = 1; i < value.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j) {
+                if (value[i] == value[j]) {
+                    path.push_back(std::to_string(i));
+                    add(out, path, render(value[i]) + " is listed twice (also at [" + std::to_string(j) + "])");
+                    path.pop_back();
+                    break;
                 }
             }
         }
     }
 
     // Checks oneOf/anyOf. Returns true when the value passed (so the caller goes on with the
-    // schema's other keywords), false when issues were added.
-    bool branches(const json& list, bool exactly_one, const json& value, Path& path, std::vector<Issue>& out) {
-        std::vector<std::vector<Issue>> results;
+    // node's other keywords), false when issues were added.
+    bool branches(const std::vector<const Node*>& list, bool exactly_one, const json& value, Path& path,
+                  std::vector<Issue>& out) {
+        std::vector<std::vector<Issue>> results(list.size());
         std::size_t passed = 0;
-        for (const auto& branch : list) {
-            std::vector<Issue> r;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const Node& b = *list[i];
             // Cheap first: a branch of another type is rejected without walking it.
-            const json& b = resolve(branch);
-            bool nested = b.is_object() && (b.contains("oneOf") || b.contains("anyOf"));
-            if (nested || !b.is_object() || !type_mismatch(b, value, path, r)) check(branch, value, path, r);
-            if (r.empty()) ++passed;
-            results.push_back(std::move(r));
+            bool nested = !b.one_of.empty() || !b.any_of.empty();
+            if (nested || !type_mismatch(b, value, path, results[i])) check(b, value, path, results[i]);
+            if (results[i].empty()) {
+                ++passed;
+                if (!exactly_one) return true;
+            }
         }
-        if (passed == 1 || (passed > 1 && !exactly_one)) return true;
+        if (passed == 1) return true;
         if (passed > 1) {
             add(out, path, render(value) + " matches more than one of the allowed forms");
             return false;
@@ -328,22 +313,67 @@ class Walker {
         return false;
     }
 
-    static std::size_t depth(const std::vector<Issue>& r) {
-        std::size_t d = 0;
-        for (const auto& i : r) d = std::max(d, i.violation.path.size());
-        return d;
-    }
-
-    const json& root_;
     std::size_t limit_;
 };
 
 }  // namespace
 
-std::vector<Issue> explain(const json& schema, const json& document, std::size_t limit) {
+Explainer::Explainer(const json& schema) : root_(schema) { top_ = compile(schema, 0); }
+
+Explainer::~Explainer() = default;
+
+const Node* Explainer::compile(const json& s_in, int depth) {
+    static const Node accept_all;
+    const json* s = &s_in;
+    // Follow $ref chains (in draft-07 a $ref's siblings are ignored).
+    for (int hops = 0; hops < 16 && s->is_object(); ++hops) {
+        auto r = s->find("$ref");
+        if (r == s->end() || !r->is_string()) break;
+        const std::string& ref = r->get_ref<const std::string&>();
+        try {
+            s = &root_.at(json::json_pointer(ref.substr(ref.find('#') + 1)));
+        } catch (const json::exception&) {
+            return &accept_all;
+        }
+    }
+    if (!s->is_object() || depth > 64) return &accept_all;  // `true` or `{}`-like: anything goes
+    if (auto it = compiled_.find(s); it != compiled_.end()) return it->second;
+    Node& n = nodes_.emplace_back();
+    compiled_[s] = &n;  // before recursing: definitions may refer to themselves
+
+    if (auto t = s->find("type"); t != s->end()) {
+        if (t->is_string()) n.types.push_back(t->get<std::string>());
+        else for (const auto& x : *t) n.types.push_back(x.get<std::string>());
+    }
+    if (auto e = s->find("enum"); e != s->end() && e->is_array()) n.enumeration = &*e;
+    if (auto p = s->find("pattern"); p != s->end() && p->is_string()) n.pattern = p->get<std::string>();
+    if (auto f = s->find("format"); f != s->end() && f->is_string()) n.format = f->get<std::string>();
+    if (auto m = s->find("minimum"); m != s->end() && m->is_number()) n.minimum = &*m;
+    if (auto m = s->find("maximum"); m != s->end() && m->is_number()) n.maximum = &*m;
+    if (auto r = s->find("required"); r != s->end())
+        for (const auto& x : *r)
+            if (x.is_string()) n.required.push_back(x.get<std::string>());
+    if (auto p = s->find("properties"); p != s->end() && p->is_object())
+        for (const auto& [k, v] : p->items()) n.properties[k] = compile(v, depth + 1);
+    if (auto p = s->find("patternProperties"); p != s->end() && p->is_object())
+        for (const auto& [k, v] : p->items()) n.pattern_properties.emplace_back(k, compile(v, depth + 1));
+    if (auto a = s->find("additionalProperties"); a != s->end()) {
+        if (a->is_boolean()) n.closed = !a->get<bool>();
+        else if (a->is_object()) n.additional = compile(*a, depth + 1);
+    }
+    if (auto i = s->find("items"); i != s->end() && i->is_object()) n.items = compile(*i, depth + 1);
+    if (auto u = s->find("uniqueItems"); u != s->end() && u->is_boolean()) n.unique_items = u->get<bool>();
+    if (auto o = s->find("oneOf"); o != s->end())
+        for (const auto& b : *o) n.one_of.push_back(compile(b, depth + 1));
+    if (auto o = s->find("anyOf"); o != s->end())
+        for (const auto& b : *o) n.any_of.push_back(compile(b, depth + 1));
+    return &n;
+}
+
+std::vector<Issue> Explainer::explain(const json& document, std::size_t limit) const {
     std::vector<Issue> out;
     Path path;
-    Walker(schema, limit).check(schema, document, path, out);
+    Walker(limit).check(*top_, document, path, out);
     return out;
 }
 

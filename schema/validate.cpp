@@ -115,8 +115,9 @@ json for_valijson(const json& root, const json& s) {
 }
 
 struct Compiled {
-    json document;  // for explain()
+    json document;  // the schema as written, walked by explain()
     valijson::Schema schema;
+    detail::Explainer explainer{document};
 
     Compiled() : document(json::parse(kComposeSpecJson)) {
         json equivalent = for_valijson(document, document);
@@ -151,7 +152,7 @@ std::vector<Violation> validate(const nlohmann::json& document) {
     bool valid = validator.validate(c.schema, target, nullptr);
 
     std::vector<Violation> out;
-    auto issues = detail::explain(c.document, document);
+    auto issues = c.explainer.explain(document);
     for (auto& issue : issues) {
         // When valijson accepts the document only the checks it does not make count (formats, names).
         if (valid && issue.kind != detail::IssueKind::Extra) continue;

@@ -1,10 +1,10 @@
 // load_project: compose/load/ (files -> RawProject) then compose/normalize/ (RawProject -> Project).
-// Placeholder until the loader lands.
-#include "base/error.hpp"
 #include "compose/load.hpp"
+#include "compose/load/load_raw.hpp"
+#include "compose/normalize/normalize.hpp"
 
 namespace berth::compose {
 
-Project load_project(const LoadOptions&) { throw UserError("compose: load_project is not implemented yet"); }
+Project load_project(const LoadOptions& opts) { return normalize(load::load_raw(opts)); }
 
 }  // namespace berth::compose

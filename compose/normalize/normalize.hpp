@@ -1,6 +1,6 @@
 // RawProject (compose/raw_project.hpp) -> Project (compose/model.hpp): every short and long syntax
 // of the project file normalized into one form. Errors are ConfigError naming file:line:col and key
-// (file from RawProject::origins, line/column from the node's YAML mark).
+// (from the Node marks).
 #pragma once
 
 #include "compose/model.hpp"

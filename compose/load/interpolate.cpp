@@ -1,0 +1,121 @@
+#include "compose/load/interpolate.hpp"
+
+#include <cctype>
+
+namespace berth::compose::load {
+namespace {
+
+bool name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+[[noreturn]] void invalid(const std::string& text) {
+    throw InterpolationError("invalid interpolation format \"" + text + "\"; you may need to escape any $ with another $");
+}
+
+// The end (index of the matching '}') of a braced expression starting after "${".
+size_t matching_brace(const std::string& s, size_t from) {
+    int depth = 1;
+    for (size_t i = from; i < s.size(); ++i) {
+        if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '$') {
+            ++i;
+        } else if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') {
+            ++depth;
+            ++i;
+        } else if (s[i] == '}' && --depth == 0) {
+            return i;
+        }
+    }
+    return std::string::npos;
+}
+
+std::string braced(const std::string& expr, const std::string& text, const Lookup& lookup) {
+    size_t i = 0;
+    if (expr.empty() || !name_start(expr[0])) invalid(text);
+    while (i < expr.size() && name_char(expr[i])) ++i;
+    std::string name = expr.substr(0, i);
+    auto value = lookup(name);
+    if (i == expr.size()) return value.value_or("");
+    bool colon = expr[i] == ':';
+    if (colon) ++i;
+    if (i >= expr.size()) invalid(text);
+    char op = expr[i];
+    std::string arg = expr.substr(i + 1);
+    bool unset_or_empty = !value || (colon && value->empty());
+    switch (op) {
+        case '-':
+            return unset_or_empty ? interpolate(arg, lookup) : *value;
+        case '?':
+            if (unset_or_empty)
+                throw InterpolationError("required variable " + name + " is missing a value" +
+                                         (arg.empty() ? "" : ": " + interpolate(arg, lookup)));
+            return *value;
+        case '+':
+            return unset_or_empty ? "" : interpolate(arg, lookup);
+        default:
+            invalid(text);
+    }
+}
+
+}  // namespace
+
+std::string interpolate(const std::string& text, const Lookup& lookup) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '$') {
+            out.push_back(text[i]);
+            continue;
+        }
+        if (i + 1 >= text.size()) invalid(text);
+        char next = text[i + 1];
+        if (next == '$') {
+            out.push_back('$');
+            ++i;
+        } else if (next == '{') {
+            size_t end = matching_brace(text, i + 2);
+            if (end == std::string::npos) invalid(text);
+            out += braced(text.substr(i + 2, end - i - 2), text, lookup);
+            i = end;
+        } else if (name_start(next)) {
+            size_t j = i + 1;
+            while (j < text.size() && name_char(text[j])) ++j;
+            out += lookup(text.substr(i + 1, j - i - 1)).value_or("");
+            i = j - 1;
+        } else {
+            invalid(text);
+        }
+    }
+    return out;
+}
+
+void interpolate_tree(Node& node, const std::map<std::string, std::string>& env, const std::string& path) {
+    Lookup lookup = [&env](const std::string& k) -> std::optional<std::string> {
+        auto it = env.find(k);
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+    };
+    switch (node.kind) {
+        case Node::Kind::Scalar:
+            if (node.scalar.find('$') == std::string::npos) return;
+            try {
+                std::string v = interpolate(node.scalar, lookup);
+                // a substituted value is a string, as compose-go types it after interpolation
+                // only where the schema wants a string; numbers and booleans stay plain.
+                node.scalar = std::move(v);
+            } catch (const InterpolationError& e) {
+                fail(node, path, e.what());
+            }
+            return;
+        case Node::Kind::Seq:
+            for (size_t i = 0; i < node.items.size(); ++i)
+                interpolate_tree(node.items[i], env, path + "[" + std::to_string(i) + "]");
+            return;
+        case Node::Kind::Map:
+            for (auto& [k, v] : node.fields) interpolate_tree(v, env, path.empty() ? k : path + "." + k);
+            return;
+        case Node::Kind::Null:
+            return;
+    }
+}
+
+}  // namespace berth::compose::load

@@ -1,0 +1,27 @@
+// Variable interpolation as the compose specification defines it: $VAR, ${VAR}, ${VAR:-default},
+// ${VAR-default}, ${VAR:?error}, ${VAR?error}, ${VAR:+alt}, ${VAR+alt}, nested in defaults, $$ = $.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "compose/tree.hpp"
+
+namespace berth::compose::load {
+
+using Lookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Thrown by interpolate(); the caller adds file, line and key.
+struct InterpolationError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::string interpolate(const std::string& text, const Lookup& lookup);
+
+// Every scalar value (not keys) of the tree, in place; errors name file:line and the key path.
+void interpolate_tree(Node& node, const std::map<std::string, std::string>& env, const std::string& path = "");
+
+}  // namespace berth::compose::load

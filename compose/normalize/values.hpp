@@ -1,0 +1,33 @@
+// Reading scalar forms of the project file: strings, booleans, numbers, durations ("1m30s"),
+// byte sizes ("512m", "1.5GB"), string-or-list, list-or-map, shell words. Each throws ConfigError
+// at the node with the key path given.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compose/model.hpp"
+#include "compose/tree.hpp"
+
+namespace berth::compose::norm {
+
+std::string str(const Node& n, const std::string& path);
+bool boolean(const Node& n, const std::string& path);
+int64_t integer(const Node& n, const std::string& path);
+double number(const Node& n, const std::string& path);
+Duration duration(const Node& n, const std::string& path);
+int64_t bytes(const Node& n, const std::string& path);
+std::optional<int64_t> parse_bytes(const std::string& s);
+std::optional<Duration> parse_duration(const std::string& s);
+
+// "a" -> {"a"}; ["a", "b"] -> {"a", "b"}.
+std::vector<std::string> string_list(const Node& n, const std::string& path);
+// ["K=V", "K"] or {K: V, K: null} -> map. `lookup` gives values of bare "K" (dropped when it returns
+// nullopt); `sep` is '=' ('=' or ':' for extra_hosts).
+StringMap list_or_map(const Node& n, const std::string& path, const StringMap* lookup = nullptr, bool hosts = false);
+// Shell-like splitting of a command string (quotes, backslashes), as compose does.
+std::vector<std::string> shell_split(const std::string& s);
+
+}  // namespace berth::compose::norm

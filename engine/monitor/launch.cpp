@@ -1,0 +1,218 @@
+#include "engine/monitor/launch.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "engine/monitor/json_log.hpp"
+#include "engine/monitor/kv_text.hpp"
+
+namespace berth::monitor {
+namespace {
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Blocking receive of one datagram; "" on EOF; false on error.
+bool recv_msg(int fd, std::string& out, bool& eof) {
+  eof = false;
+  for (;;) {
+    ssize_t n = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) {
+      eof = true;
+      return true;
+    }
+    out.assign(static_cast<std::size_t>(n), '\0');
+    ssize_t r = ::recv(fd, out.data(), out.size(), 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return false;
+    out.resize(static_cast<std::size_t>(r));
+    return true;
+  }
+}
+
+int reap(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+int exit_code_of(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status); }
+
+// The init died without an error message (killed, crashed): say how.
+std::string died_error(int status) {
+  char buf[128];
+  if (WIFSIGNALED(status))
+    std::snprintf(buf, sizeof buf, "container init killed by signal %d", WTERMSIG(status));
+  else
+    std::snprintf(buf, sizeof buf, "container init exited with status %d", WEXITSTATUS(status));
+  return make_error(0, exit_code_of(status) ? exit_code_of(status) : 1, buf);
+}
+
+bool open_stdio(const Config& cfg, int child_fds[3], Launched& out, std::string& error) {
+  if (cfg.tty) {
+    int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+      error = make_error(errno, 125, std::string("allocate pty: ") + std::strerror(errno));
+      if (master >= 0) ::close(master);
+      return false;
+    }
+    char name[128];
+    if (::ptsname_r(master, name, sizeof name) != 0) {
+      error = make_error(errno, 125, "ptsname failed");
+      ::close(master);
+      return false;
+    }
+    int slave = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) {
+      error = make_error(errno, 125, std::string("open ") + name + ": " + std::strerror(errno));
+      ::close(master);
+      return false;
+    }
+    out.out_fd = master;
+    child_fds[0] = slave;
+    child_fds[1] = ::dup(slave);
+    child_fds[2] = ::dup(slave);
+    return true;
+  }
+  int o[2], e[2];
+  if (::pipe2(o, O_CLOEXEC) != 0) return error = make_error(errno, 125, "pipe failed"), false;
+  if (::pipe2(e, O_CLOEXEC) != 0) {
+    ::close(o[0]);
+    ::close(o[1]);
+    return error = make_error(errno, 125, "pipe failed"), false;
+  }
+  out.out_fd = o[0];
+  out.err_fd = e[0];
+  child_fds[1] = o[1];
+  child_fds[2] = e[1];
+  if (cfg.stdin_open) {
+    int i[2];
+    if (::pipe2(i, O_CLOEXEC) != 0) return error = make_error(errno, 125, "pipe failed"), false;
+    child_fds[0] = i[0];
+    out.stdin_fd = i[1];  // kept open and silent so the command does not see EOF
+  } else {
+    child_fds[0] = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string make_error(int err, int exit_code, const std::string& message) {
+  std::string out = "{\"type\":\"error\",\"errno\":";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%d,\"exit_code\":%d,\"message\":\"", err, exit_code);
+  out += buf;
+  json_escape_append(out, message.data(), message.size());
+  out += "\"}";
+  return out;
+}
+
+void close_launched(Launched& l) {
+  close_fd(l.sock);
+  close_fd(l.out_fd);
+  close_fd(l.err_fd);
+  close_fd(l.stdin_fd);
+}
+
+bool launch_init(const Config& cfg, Launched& out, std::string& error, int* status) {
+  out = Launched{};
+  *status = 0;
+  std::string spec;
+  if (!read_small_file(cfg.init_spec_path.c_str(), spec)) {
+    error = make_error(errno, 125, "read " + cfg.init_spec_path + ": " + std::strerror(errno));
+    return false;
+  }
+  int sp[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
+    error = make_error(errno, 125, "socketpair failed");
+    return false;
+  }
+  int child_fds[3] = {-1, -1, -1};
+  if (!open_stdio(cfg, child_fds, out, error)) {
+    ::close(sp[0]);
+    ::close(sp[1]);
+    return false;
+  }
+  // clone() without CLONE_VM behaves like fork(): this process is single-threaded, so the child
+  // may do anything before exec; it only moves fds and execs.
+  long pid = ::syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD, nullptr, nullptr,
+                       nullptr, nullptr);
+  if (pid == 0) {
+    sigset_t all;
+    ::sigemptyset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    // Move the socket out of the way of 0-2 first, then place everything.
+    // CLOEXEC: only fd 3 may reach the init, or the exec-success EOF never comes.
+    int s = ::fcntl(sp[1], F_DUPFD_CLOEXEC, 10);
+    for (int i = 0; i < 3; ++i) ::dup2(child_fds[i], i);
+    ::dup2(s, 3);
+    char arg0[] = "berth", arg1[] = "__init";
+    char* argv[] = {arg0, arg1, nullptr};
+    char env0[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    char* envp[] = {env0, nullptr};
+    ::execve(cfg.berth_exe.c_str(), argv, envp);
+    std::string e = make_error(errno, 125, "exec " + cfg.berth_exe + ": " + std::strerror(errno));
+    ::send(3, e.data(), e.size(), MSG_NOSIGNAL);
+    ::_exit(125);
+  }
+  int clone_errno = errno;
+  ::close(sp[1]);
+  for (int fd : child_fds)
+    if (fd >= 0) ::close(fd);
+  if (pid < 0) {
+    ::close(sp[0]);
+    close_launched(out);
+    error = make_error(clone_errno, 125, std::string("clone: ") + std::strerror(clone_errno));
+    return false;
+  }
+  out.pid = static_cast<pid_t>(pid);
+  out.sock = sp[0];
+  struct timeval tv {60, 0};  // an init that hangs must not hang the monitor (and the CLI) forever
+  ::setsockopt(out.sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string reply;
+  bool eof = false;
+  if (::send(out.sock, spec.data(), spec.size(), MSG_NOSIGNAL) < 0 || !recv_msg(out.sock, reply, eof) || eof ||
+      reply.find("\"type\":\"ready\"") == std::string::npos) {
+    if (!eof && reply.empty()) ::kill(out.pid, SIGKILL);
+    *status = reap(out.pid);
+    error = !reply.empty() && reply.find("\"type\":\"error\"") != std::string::npos ? reply : died_error(*status);
+    close_launched(out);
+    out.pid = -1;
+    return false;
+  }
+  return true;
+}
+
+bool start_init(Launched& l, std::string& error, int* status) {
+  static const char start[] = "{\"type\":\"start\"}";
+  std::string reply;
+  bool eof = false;
+  if (::send(l.sock, start, sizeof start - 1, MSG_NOSIGNAL) < 0 || !recv_msg(l.sock, reply, eof) || !eof) {
+    if (reply.empty()) ::kill(l.pid, SIGKILL);
+    *status = reap(l.pid);
+    error = !reply.empty() ? reply : died_error(*status);
+    close_launched(l);
+    l.pid = -1;
+    return false;
+  }
+  close_fd(l.sock);
+  return true;
+}
+
+}  // namespace berth::monitor

@@ -1,0 +1,40 @@
+#pragma once
+// A container's cgroup, v1 and v2 behind one interface (ANCHORS 3.4). The layout is detected
+// once: pure v2 when /sys/fs/cgroup is a cgroup2 mount; otherwise v1 controllers under
+// /sys/fs/cgroup/<controller> (a hybrid host's /sys/fs/cgroup/unified with no controllers is
+// ignored, unlike crun which refuses it). Containers live under "berth/<id>".
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/runtime.hpp"
+
+namespace berth::engine {
+
+class Cgroup {
+ public:
+  virtual ~Cgroup() = default;
+  // The cgroup for container `id` (nothing made yet). `base` overrides /sys/fs/cgroup (tests).
+  static std::unique_ptr<Cgroup> for_container(const std::string& id);
+  static bool is_v2_host();
+
+  virtual bool exists() const = 0;
+  // Creates the directories and writes the limits; throws (UserError for limits the kernel
+  // refuses, naming the file) and leaves nothing behind on failure.
+  virtual void create(const Resources& r) = 0;
+  // The "cgroup.procs" files a process writes "0" into to join every controller.
+  virtual std::vector<std::string> procs_files() const = 0;
+  // Pids of every process inside (recursive), for top and kill.
+  virtual std::vector<int> pids() const = 0;
+  virtual void freeze(bool frozen) = 0;
+  virtual bool frozen() const = 0;
+  // File with "oom_kill N" (v1 memory.oom_control, v2 memory.events).
+  virtual std::string oom_file() const = 0;
+  // SIGKILLs every process inside, waits (up to ~2 s) until empty, removes the directories.
+  // Throws SysError when a directory stays busy.
+  virtual void destroy() = 0;
+};
+
+}  // namespace berth::engine

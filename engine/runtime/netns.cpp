@@ -1,0 +1,69 @@
+#include "engine/runtime/netns.hpp"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <exception>
+#include <thread>
+
+#include "base/error.hpp"
+#include "base/unique_fd.hpp"
+
+namespace berth::engine {
+namespace fs = std::filesystem;
+namespace {
+
+void loopback_up() {
+  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s) throw_errno("socket", "loopback");
+  struct ifreq ifr {};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0) throw_errno("ioctl(SIOCGIFFLAGS)", "lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) throw_errno("ioctl(SIOCSIFFLAGS)", "lo");
+}
+
+}  // namespace
+
+void create_netns(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) throw_sys(ec.value(), "mkdir", path.parent_path().string());
+  {
+    UniqueFd f(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    if (!f) throw_errno("create", path.string());
+  }
+  // A namespace belongs to a thread: a short-lived thread unshares it, so the caller's own
+  // threads (Asio, logging) never change namespace.
+  std::exception_ptr failure;
+  std::thread t([&] {
+    try {
+      if (::unshare(CLONE_NEWNET) != 0) throw_errno("unshare", "network namespace");
+      loopback_up();
+      if (::mount("/proc/thread-self/ns/net", path.c_str(), nullptr, MS_BIND, nullptr) != 0)
+        throw_errno("mount netns", path.string());
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  t.join();
+  if (failure) {
+    ::umount2(path.c_str(), MNT_DETACH);
+    ::unlink(path.c_str());
+    std::rethrow_exception(failure);
+  }
+}
+
+void remove_netns(const fs::path& path) {
+  if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+    throw_errno("umount", path.string());
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("unlink", path.string());
+}
+
+}  // namespace berth::engine

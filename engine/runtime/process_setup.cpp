@@ -1,0 +1,114 @@
+#include "engine/runtime/process_setup.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/error.hpp"
+#include "base/file_io.hpp"
+#include "engine/runtime/capabilities.hpp"
+#include "engine/runtime/seccomp_profile.hpp"
+
+namespace berth::engine {
+namespace {
+
+std::string env_get(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=') return e.substr(key.size() + 1);
+  return {};
+}
+
+bool has_env(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.compare(0, key.size() + 1, key + "=") == 0) return true;
+  return false;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+std::string lookup_command(const std::string& name, const std::string& path_env) {
+  auto check = [&](const std::string& candidate, bool explicit_path) -> bool {
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) != 0) {
+      if (explicit_path)
+        throw UserError("exec: \"" + name + "\": stat " + candidate + ": no such file or directory", 127);
+      return false;
+    }
+    if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
+      if (explicit_path) throw UserError("exec: \"" + name + "\": permission denied", 126);
+      return false;
+    }
+    return true;
+  };
+  if (name.empty()) throw UserError("exec: \"\": executable file not found in $PATH", 127);
+  if (name.find('/') != std::string::npos) {
+    check(name, true);
+    return name;
+  }
+  std::string path = path_env.empty() ? kDefaultPath : path_env;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    std::size_t end = path.find(':', pos);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(pos, end - pos);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + name;
+    if (check(candidate, false)) return candidate;
+    pos = end + 1;
+  }
+  throw UserError("exec: \"" + name + "\": executable file not found in $PATH", 127);
+}
+
+PreparedProcess prepare_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                const std::string& user) {
+  PreparedProcess p;
+  if (argv.empty()) throw UserError("no command specified", 127);
+  p.user = resolve_user(user, try_read_file("/etc/passwd"), try_read_file("/etc/group"));
+  p.env = env;
+  if (!has_env(p.env, "PATH")) p.env.push_back(std::string("PATH=") + kDefaultPath);
+  if (!has_env(p.env, "HOME")) p.env.push_back("HOME=" + p.user.home);
+  p.argv = argv;
+  p.path = lookup_command(argv[0], env_get(p.env, "PATH"));
+  return p;
+}
+
+void exec_process(const PreparedProcess& p, const ProcessSecurity& security, int reaper_fd) {
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is about to go: load it
+  // first (the profile allows what follows). With no_new_privs it goes last, as runc does.
+  if (security.seccomp && !security.no_new_privileges) load_default_seccomp(security.caps);
+  drop_bounding_set(security.caps);
+  if (::setgroups(p.user.groups.size(), p.user.groups.data()) != 0) throw_errno("setgroups");
+  if (::setresgid(p.user.gid, p.user.gid, p.user.gid) != 0) throw_errno("setresgid", std::to_string(p.user.gid));
+  // A non-zero uid clears permitted and effective capabilities (no PR_SET_KEEPCAPS), as Docker.
+  if (::setresuid(p.user.uid, p.user.uid, p.user.uid) != 0) throw_errno("setresuid", std::to_string(p.user.uid));
+  if (p.user.uid == 0) apply_capabilities(security.caps);
+  if (security.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+  if (security.seccomp && security.no_new_privileges) load_default_seccomp(security.caps);
+
+  auto envp = c_strings(p.env);
+  if (reaper_fd >= 0) {
+    std::vector<std::string> args = {"/sbin/berth-init", "reap", "--", p.path};
+    args.insert(args.end(), p.argv.begin() + 1, p.argv.end());
+    auto argvp = c_strings(args);
+    ::execveat(reaper_fd, "", argvp.data(), envp.data(), AT_EMPTY_PATH);
+  } else {
+    auto argvp = c_strings(p.argv);
+    ::execve(p.path.c_str(), argvp.data(), envp.data());
+  }
+  int err = errno;
+  throw UserError("exec: \"" + p.argv[0] + "\": " + std::strerror(err), err == ENOENT ? 127 : 126);
+}
+
+}  // namespace berth::engine

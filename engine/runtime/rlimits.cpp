@@ -1,0 +1,47 @@
+#include "engine/runtime/rlimits.hpp"
+
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "base/error.hpp"
+
+namespace berth::engine {
+
+int rlimit_resource(const std::string& name) {
+  static const std::pair<const char*, int> names[] = {
+      {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
+      {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK},
+      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},     {"nofile", RLIMIT_NOFILE},
+      {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},         {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK},
+      {"as", RLIMIT_AS}};
+  for (const auto& [n, r] : names)
+    if (name == n) return r;
+  return -1;
+}
+
+void apply_rlimits(const std::vector<InitRlimit>& limits) {
+  for (const auto& l : limits) {
+    int res = rlimit_resource(l.name);
+    if (res < 0) throw UserError("invalid ulimit \"" + l.name + "\": unknown resource");
+    auto conv = [](std::int64_t v) { return v < 0 ? RLIM_INFINITY : static_cast<rlim_t>(v); };
+    struct rlimit rl {conv(l.soft), conv(l.hard)};
+    if (rl.rlim_cur > rl.rlim_max)
+      throw UserError("invalid ulimit " + l.name + ": soft limit " + std::to_string(l.soft) + " exceeds hard limit " +
+                      std::to_string(l.hard));
+    if (::setrlimit(static_cast<__rlimit_resource>(res), &rl) != 0) {
+      if (errno == EPERM) {
+        struct rlimit cur {};
+        ::getrlimit(static_cast<__rlimit_resource>(res), &cur);
+        throw UserError("ulimit " + l.name + "=" + std::to_string(l.soft) + ":" + std::to_string(l.hard) +
+                        ": cannot raise the hard limit above " + std::to_string(cur.rlim_max) +
+                        " (no CAP_SYS_RESOURCE)");
+      }
+      throw_errno("setrlimit", l.name);
+    }
+  }
+}
+
+}  // namespace berth::engine

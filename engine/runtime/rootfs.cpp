@@ -1,0 +1,178 @@
+#include "engine/runtime/rootfs.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/error.hpp"
+#include "base/unique_fd.hpp"
+#include "engine/image/overlay_mount.hpp"
+#include "engine/runtime/safe_path.hpp"
+
+namespace berth::engine {
+namespace {
+
+void do_mount(const std::string& src, const std::string& target, const char* type, unsigned long flags,
+              const std::string& data, const std::string& what) {
+  if (::mount(src.c_str(), target.c_str(), type, flags, data.empty() ? nullptr : data.c_str()) != 0)
+    throw_errno(std::string("mount ") + (type ? type : "bind"), what);
+}
+
+// A filesystem mounted on a directory inside the rootfs (created when missing).
+void mount_fs(int root_fd, const std::string& target, const char* type, unsigned long flags, const std::string& data) {
+  UniqueFd fd = open_in_root(root_fd, target, Create::Dir);
+  do_mount(type, fd_path(fd.get()), type, flags, data, std::string(type) + " on " + target);
+}
+
+unsigned long propagation_flag(const std::string& p) {
+  if (p == "shared") return MS_SHARED;
+  if (p == "rshared") return MS_SHARED | MS_REC;
+  if (p == "slave") return MS_SLAVE;
+  if (p == "rslave") return MS_SLAVE | MS_REC;
+  if (p == "private") return MS_PRIVATE;
+  return MS_PRIVATE | MS_REC;
+}
+
+// A bind mount with the new mount API: the clone of the source tree gets its attributes before
+// it becomes visible, then moves onto the fd-resolved target.
+void bind_mount(int root_fd, const InitMount& m) {
+  UniqueFd tree(static_cast<int>(::open_tree(AT_FDCWD, m.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)));
+  if (!tree) throw_errno("open_tree", m.source);
+  struct stat st;
+  if (::fstat(tree.get(), &st) != 0) throw_errno("stat", m.source);
+  UniqueFd target = open_in_root(root_fd, m.target, S_ISDIR(st.st_mode) ? Create::Dir : Create::File);
+  struct mount_attr attr {};
+  for (const auto& f : m.flags) {
+    if (f == "nosuid") attr.attr_set |= MOUNT_ATTR_NOSUID;
+    if (f == "nodev") attr.attr_set |= MOUNT_ATTR_NODEV;
+    if (f == "noexec") attr.attr_set |= MOUNT_ATTR_NOEXEC;
+  }
+  if (m.read_only) attr.attr_set |= MOUNT_ATTR_RDONLY;
+  if (attr.attr_set && ::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+    throw_errno("mount_setattr", m.target);
+  if (::move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    throw_errno("move_mount", m.source + " on " + m.target);
+  if (!m.propagation.empty()) {
+    UniqueFd mounted = open_in_root(root_fd, m.target);
+    do_mount("", fd_path(mounted.get()), nullptr, propagation_flag(m.propagation), "", "propagation of " + m.target);
+  }
+}
+
+void tmpfs_mount(int root_fd, const InitMount& m) {
+  unsigned long flags = MS_NOSUID | MS_NODEV;
+  if (m.read_only) flags |= MS_RDONLY;
+  for (const auto& f : m.flags)
+    if (f == "noexec") flags |= MS_NOEXEC;
+  mount_fs(root_fd, m.target, "tmpfs", flags, m.data);
+}
+
+struct DevNode {
+  const char* name;
+  unsigned major, minor;
+};
+
+void make_dev(int root_fd, const std::string& name, mode_t type, unsigned major, unsigned minor, mode_t mode) {
+  UniqueFd dev = open_in_root(root_fd, "/dev");
+  std::string leaf = name.substr(5);  // below /dev/
+  if (::mknodat(dev.get(), leaf.c_str(), type | mode, makedev(major, minor)) != 0 && errno != EEXIST)
+    throw_errno("mknod", name);
+  ::fchmodat(dev.get(), leaf.c_str(), mode, 0);  // umask must not narrow it
+}
+
+void populate_dev(int root_fd, const InitSpec& spec, const std::string& console) {
+  static const DevNode nodes[] = {{"/dev/null", 1, 3},    {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
+                                  {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
+  for (const auto& n : nodes) make_dev(root_fd, n.name, S_IFCHR, n.major, n.minor, 0666);
+  for (const auto& d : spec.devices) {
+    struct stat st;
+    if (::stat(d.host_path.c_str(), &st) != 0) throw_errno("stat", d.host_path);
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) throw UserError("device " + d.host_path + " is not a device node");
+    std::string dir = std::filesystem::path(d.container_path).parent_path().string();
+    open_in_root(root_fd, dir, Create::Dir);
+    UniqueFd parent = open_in_root(root_fd, dir);
+    std::string leaf = std::filesystem::path(d.container_path).filename().string();
+    if (::mknodat(parent.get(), leaf.c_str(), (st.st_mode & S_IFMT) | 0660, st.st_rdev) != 0 && errno != EEXIST)
+      throw_errno("mknod", d.container_path);
+  }
+  UniqueFd dev = open_in_root(root_fd, "/dev");
+  const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
+                                                       {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                                                       {"pts/ptmx", "ptmx"},         {"/proc/kcore", "core"}};
+  for (const auto& [to, name] : links)
+    if (::symlinkat(to, dev.get(), name) != 0 && errno != EEXIST) throw_errno("symlink", std::string("/dev/") + name);
+  mount_fs(root_fd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  mount_fs(root_fd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+           "mode=1777,size=" + std::to_string(spec.shm_size > 0 ? spec.shm_size : 64 << 20));
+  mount_fs(root_fd, "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+  if (!console.empty()) {
+    UniqueFd target = open_in_root(root_fd, "/dev/console", Create::File);
+    do_mount(console, fd_path(target.get()), nullptr, MS_BIND, "", "console on /dev/console");
+  }
+}
+
+// crun's do_pivot: pivot_root(".", ".") stacks the old root on the new one; detach it.
+void pivot(const std::string& rootfs) {
+  UniqueFd oldroot(::open("/", O_DIRECTORY | O_PATH | O_CLOEXEC));
+  UniqueFd newroot(::open(rootfs.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC));
+  if (!oldroot || !newroot) throw_errno("open", rootfs);
+  if (::fchdir(newroot.get()) != 0) throw_errno("chdir", rootfs);
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) throw_errno("pivot_root", rootfs);
+  if (::fchdir(oldroot.get()) != 0) throw_errno("fchdir", "old root");
+  if (::mount("", ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) throw_errno("mount rslave", "old root");
+  if (::umount2(".", MNT_DETACH) != 0) throw_errno("umount", "old root");
+  if (::chdir("/") != 0) throw_errno("chdir", "/");
+}
+
+}  // namespace
+
+void prepare_rootfs(const InitSpec& spec, const std::string& console) {
+  // Nothing we mount may propagate back to the host.
+  do_mount("", "/", nullptr, MS_REC | MS_PRIVATE, "", "/ (make rprivate)");
+  std::vector<std::filesystem::path> lowers(spec.lower_dirs.begin(), spec.lower_dirs.end());
+  mount_overlay(lowers, spec.upper, spec.work, spec.rootfs);
+  UniqueFd root(::open(spec.rootfs.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC));
+  if (!root) throw_errno("open", spec.rootfs);
+
+  mount_fs(root.get(), "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, "");
+  mount_fs(root.get(), "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+  populate_dev(root.get(), spec, console);
+  mount_fs(root.get(), "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | (spec.privileged ? 0 : MS_RDONLY), "");
+  for (const auto& m : spec.mounts) {
+    if (m.kind == "tmpfs")
+      tmpfs_mount(root.get(), m);
+    else
+      bind_mount(root.get(), m);
+  }
+  if (!spec.cwd.empty()) open_in_root(root.get(), spec.cwd, Create::Dir);  // Docker creates WorkingDir
+  pivot(spec.rootfs);
+}
+
+void apply_masked_paths(const InitSpec& spec) {
+  for (const auto& p : spec.masked_paths) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0) continue;  // absent on this kernel: nothing to hide
+    if (S_ISDIR(st.st_mode))
+      do_mount("tmpfs", p, "tmpfs", MS_RDONLY, "", "mask " + p);
+    else
+      do_mount("/dev/null", p, nullptr, MS_BIND, "", "mask " + p);
+  }
+  for (const auto& p : spec.readonly_paths) {
+    if (::access(p.c_str(), F_OK) != 0) continue;
+    do_mount(p, p, nullptr, MS_BIND | MS_REC, "", "read-only " + p);
+    do_mount("", p, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "read-only " + p);
+  }
+}
+
+void finish_rootfs(const InitSpec& spec) {
+  if (!spec.read_only) return;
+  struct mount_attr attr {};
+  attr.attr_set = MOUNT_ATTR_RDONLY;
+  if (::mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) != 0) throw_errno("mount_setattr ro", "/");
+}
+
+}  // namespace berth::engine

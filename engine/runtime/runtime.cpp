@@ -1,0 +1,217 @@
+// Runtime: create / remove / inspect / list and the small operations. Start, stop and friends
+// are in runtime_start.cpp; exec, logs and top in their own files.
+#include "engine/runtime/runtime.hpp"
+
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "base/error.hpp"
+#include "base/file_io.hpp"
+#include "base/file_lock.hpp"
+#include "base/log.hpp"
+#include "base/rollback.hpp"
+#include "engine/monitor/time_format.hpp"
+#include "engine/runtime/cgroup.hpp"
+#include "engine/runtime/netns.hpp"
+#include "engine/runtime/runtime_internal.hpp"
+#include "engine/runtime/spec_json.hpp"
+
+namespace berth::engine {
+
+using namespace detail;
+
+namespace {
+
+std::string random_id() {
+  unsigned char b[32];
+  if (::getrandom(b, sizeof b, 0) != sizeof b) throw_errno("getrandom");
+  static const char hex[] = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : b) {
+    s += hex[c >> 4];
+    s += hex[c & 15];
+  }
+  return s;
+}
+
+std::string now_text() {
+  char buf[monitor::kTimeBufSize];
+  monitor::format_now(buf);
+  return buf;
+}
+
+std::string default_hosts(const std::string& hostname) {
+  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+         "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t" +
+         hostname + "\n";
+}
+
+fs::path self_exe() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path("/proc/self/exe") : p;
+}
+
+}  // namespace
+
+Runtime::Runtime(const StatePaths& paths, RuntimeOptions options) : paths_(paths), options_(std::move(options)) {
+  if (options_.berth_exe.empty()) {
+    const char* env = std::getenv("BERTH_EXE");
+    options_.berth_exe = env && *env ? fs::path(env) : self_exe();
+  }
+  if (options_.monitor_exe.empty()) {
+    const char* env = std::getenv("BERTH_MONITOR");
+    options_.monitor_exe = env && *env ? fs::path(env) : options_.berth_exe.parent_path() / "berth-monitor";
+  }
+}
+
+std::string Runtime::create(const ContainerSpec& spec_in) {
+  ContainerSpec spec = spec_in;
+  validate_spec(spec);
+  fs::create_directories(containers_dir(paths_));
+  // Names are unique: the check and the record happen under one lock.
+  FileLock names = FileLock::acquire(paths_.runtime / "containers.lock");
+  std::string id = random_id();
+  if (spec.name.empty()) spec.name = "berth_" + id.substr(0, 12);
+  for (const auto& other : list())
+    if (other.name == spec.name)
+      throw UserError("container name \"" + spec.name + "\" is already in use by container " + other.id.substr(0, 12) +
+                      ": remove or rename that container");
+  std::string joined_netns;
+  if (spec.network.kind == NetworkMode::Kind::JoinContainer) {
+    auto target = find(spec.network.container);
+    if (!target) throw UserError("network_mode container:" + spec.network.container + ": no such container");
+    spec.network.container = target->id;
+    joined_netns = target->netns_path.string();
+  }
+
+  ContainerFiles f = files_for(paths_, id);
+  Rollback rb;
+  fs::create_directories(f.dir);
+  rb.add([d = f.dir] { fs::remove_all(d); });
+  for (const char* sub : {"upper", "work", "merged"}) fs::create_directory(f.dir / sub);
+  fs::create_directories(f.rdir);
+  rb.add([d = f.rdir] { fs::remove_all(d); });
+  std::string hostname = spec.hostname.empty() ? id.substr(0, 12) : spec.hostname;
+  write_text(f.dir / "hosts", spec.hosts_file.empty() ? default_hosts(hostname) : spec.hosts_file);
+  write_text(f.dir / "hostname", spec.hostname_file.empty() ? hostname + "\n" : spec.hostname_file);
+  std::string resolv = spec.resolv_conf;
+  if (resolv.empty()) resolv = try_read_file("/etc/resolv.conf").value_or("");
+  write_text(f.dir / "resolv.conf", resolv);
+  if (spec.network.kind == NetworkMode::Kind::New || spec.network.kind == NetworkMode::Kind::None) {
+    create_netns(f.netns);
+    rb.add([n = f.netns] { remove_netns(n); });
+  }
+  nlohmann::json j;
+  j["id"] = id;
+  j["name"] = spec.name;
+  j["labels"] = spec.labels;
+  j["image_id"] = spec.image_id;
+  j["image"] = spec.image;
+  j["created"] = now_text();
+  if (!joined_netns.empty()) j["joined_netns"] = joined_netns;
+  j["spec"] = spec_to_json(spec);
+  write_file_atomic(f.config(), j.dump(2));
+  rb.dismiss();
+  log::debug("created container {} ({})", spec.name, id);
+  return id;
+}
+
+ContainerInfo Runtime::inspect(const std::string& name_or_id) const {
+  auto info = find(name_or_id);
+  if (!info) throw UserError("No such container: " + name_or_id);
+  return *info;
+}
+
+std::vector<ContainerInfo> Runtime::list() const {
+  std::vector<ContainerInfo> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(containers_dir(paths_), ec)) {
+    if (!e.is_directory()) continue;
+    if (auto info = load_info(paths_, e.path().filename().string())) out.push_back(std::move(*info));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created > b.created; });
+  return out;
+}
+
+std::optional<ContainerInfo> Runtime::find(const std::string& name_or_id) const {
+  if (name_or_id.empty()) return std::nullopt;
+  if (name_or_id.size() == 64 && name_or_id.find('/') == std::string::npos) {
+    if (auto info = load_info(paths_, name_or_id)) return info;
+  }
+  std::optional<ContainerInfo> by_prefix;
+  int prefix_matches = 0;
+  for (auto& c : list()) {
+    if (c.name == name_or_id) return c;
+    if (c.id.rfind(name_or_id, 0) == 0) {
+      ++prefix_matches;
+      by_prefix = c;
+    }
+  }
+  if (prefix_matches > 1) throw UserError("multiple containers match \"" + name_or_id + "\": use more of the id");
+  return by_prefix;
+}
+
+std::vector<ContainerInfo> Runtime::find_by_labels(const std::map<std::string, std::string>& labels) const {
+  std::vector<ContainerInfo> out;
+  for (auto& c : list()) {
+    bool match = true;
+    for (const auto& [k, v] : labels) {
+      auto it = c.labels.find(k);
+      if (it == c.labels.end() || (!v.empty() && it->second != v)) {
+        match = false;
+        break;
+      }
+    }
+    if (match) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void Runtime::remove(const std::string& name_or_id, bool force) {
+  ContainerInfo info = inspect(name_or_id);
+  ContainerFiles f = files_for(paths_, info.id);
+  if (info.running() || info.state == ContainerState::Restarting) {
+    if (!force)
+      throw UserError("cannot remove container \"" + info.name + "\": container is " + to_string(info.state) +
+                      ": stop the container before removing or force remove");
+    stop(info.id, std::chrono::seconds(0));
+  }
+  FileLock op = FileLock::acquire(f.op_lock());
+  // A dead monitor may have left the container's processes running: the cgroup kills them.
+  auto cg = Cgroup::for_container(info.id);
+  cg->destroy();
+  if (!info.netns_path.empty() && info.netns_path == f.netns) remove_netns(f.netns);
+  fs::remove_all(f.dir);
+  fs::remove_all(f.rdir);
+  log::debug("removed container {} ({})", info.name, info.id);
+}
+
+void Runtime::pause(const std::string& name_or_id) {
+  ContainerInfo info = inspect(name_or_id);
+  if (info.state == ContainerState::Paused) throw UserError("container " + info.name + " is already paused");
+  if (info.state != ContainerState::Running) throw UserError("container " + info.name + " is not running");
+  Cgroup::for_container(info.id)->freeze(true);
+}
+
+void Runtime::unpause(const std::string& name_or_id) {
+  ContainerInfo info = inspect(name_or_id);
+  if (info.state != ContainerState::Paused) throw UserError("container " + info.name + " is not paused");
+  Cgroup::for_container(info.id)->freeze(false);
+}
+
+void Runtime::update_hosts(const std::string& name_or_id, const std::string& contents) {
+  ContainerInfo info = inspect(name_or_id);
+  // In place (not rename): the container's bind mount holds the inode.
+  fs::path p = info.dir / "hosts";
+  std::ofstream out(p, std::ios::trunc);
+  out << contents;
+  out.close();
+  if (!out) throw_errno("write", p.string());
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,200 @@
+// berth up / down / start / stop / restart / kill.
+#include <fmt/core.h>
+#include <signal.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "base/error.hpp"
+#include "cli/compose_project.hpp"
+#include "cli/compose_logs.hpp"
+
+namespace berth::cli {
+namespace {
+
+using namespace compose::orchestrate;
+
+struct UpFlags {
+  bool detach = false, no_deps = false, force_recreate = false, no_recreate = false, no_start = false,
+       remove_orphans = false, wait = false, abort_on_exit = false, no_color = false;
+  int timeout = -1, wait_timeout = 0;
+  std::vector<std::string> scale, services;
+  std::string exit_code_from;
+};
+
+std::optional<std::chrono::seconds> secs(int t) {
+  if (t < 0) return std::nullopt;
+  return std::chrono::seconds(t);
+}
+
+// Foreground up: every container's output, prefixed per service, until they all exit or Ctrl-C
+// (which stops the project; a second Ctrl-C kills it).
+int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRuntime& pr, const UpFlags& f) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::atomic<bool> done{false};
+  std::atomic<int> exit_code{0};
+  auto containers = pr.containers(false);
+  LogPrinter printer(containers, !f.no_color);
+  std::vector<std::thread> followers;
+  std::atomic<int> running{static_cast<int>(containers.size())};
+  for (const auto& c : containers)
+    followers.emplace_back([&, c] {
+      try {
+        printer.follow(pr.runtime(), c, {.follow = true});
+      } catch (const std::exception&) {
+      }
+      int rc = pr.runtime().wait(c.id);
+      printer.line(c, fmt::format("exited with code {}\n", rc));
+      if (!f.exit_code_from.empty() && c.labels.count("com.docker.compose.service") &&
+          c.labels.at("com.docker.compose.service") == f.exit_code_from)
+        exit_code = rc;
+      if (--running == 0 || f.abort_on_exit) {
+        done = true;
+        ::kill(::getpid(), SIGTERM);
+      }
+    });
+  int sig = 0;
+  sigwait(&set, &sig);
+  if (!done || f.abort_on_exit) {
+    fmt::print(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
+    std::thread killer([&] {
+      int s2 = 0;
+      sigwait(&set, &s2);
+      if (!done) pr.kill({}, SIGKILL);
+    });
+    killer.detach();
+    pr.stop({}, secs(f.timeout));
+  }
+  done = true;
+  for (auto& t : followers) t.join();
+  (void)ctx;
+  (void)p;
+  return exit_code;
+}
+
+int run_up(const Context& ctx, const UpFlags& f) {
+  compose::Project p = load_project(ctx, f.services);
+  UpOptions o;
+  o.services = f.services;
+  o.no_deps = f.no_deps;
+  if (f.force_recreate && f.no_recreate) throw UserError("--force-recreate and --no-recreate are incompatible");
+  o.recreate = f.force_recreate ? RecreatePolicy::Force : f.no_recreate ? RecreatePolicy::Never : RecreatePolicy::Diverged;
+  o.no_start = f.no_start;
+  o.remove_orphans = f.remove_orphans;
+  o.parallel = ctx.global.parallel;
+  o.timeout = secs(f.timeout);
+  o.wait = f.wait;
+  o.wait_timeout = std::chrono::seconds(f.wait_timeout);
+  for (const auto& s : f.scale) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos) throw UserError("--scale expects SERVICE=NUM, got \"" + s + "\"");
+    o.scale[s.substr(0, eq)] = std::stoi(s.substr(eq + 1));
+  }
+  ProjectRuntime pr(ctx.global.state(), p, progress_printer());
+  bool changed = pr.up(o);
+  if (!changed) fmt::print(stderr, "Project {} is up to date: nothing to do\n", p.name);
+  if (f.detach || f.no_start) return 0;
+  return attach_foreground(ctx, p, pr, f);
+}
+
+const CommandRegistration up_reg(10, [](CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("up", "Create and start containers");
+  auto f = std::make_shared<UpFlags>();
+  cmd->add_flag("-d,--detach", f->detach, "Run containers in the background");
+  cmd->add_flag("--no-deps", f->no_deps, "Don't start linked services");
+  cmd->add_flag("--force-recreate", f->force_recreate, "Recreate containers even if nothing changed");
+  cmd->add_flag("--no-recreate", f->no_recreate, "Don't recreate existing containers");
+  cmd->add_flag("--no-start", f->no_start, "Don't start the services after creating them");
+  cmd->add_flag("--remove-orphans", f->remove_orphans, "Remove containers of services not in the project file");
+  cmd->add_option("--scale", f->scale, "SERVICE=NUM replicas (overrides scale in the file)");
+  cmd->add_option("-t,--timeout", f->timeout, "Shutdown timeout in seconds");
+  cmd->add_flag("--wait", f->wait, "Wait for services to be running|healthy (implies -d)");
+  cmd->add_option("--wait-timeout", f->wait_timeout, "Maximum seconds to wait");
+  cmd->add_flag("--abort-on-container-exit", f->abort_on_exit, "Stop all containers if any container stops");
+  cmd->add_option("--exit-code-from", f->exit_code_from, "Return the exit code of this service's container");
+  cmd->add_flag("--no-color", f->no_color, "Monochrome output");
+  cmd->add_option("services", f->services, "Services to start (and their dependencies)");
+  cmd->callback([&ctx, f] {
+    ctx.action = [&ctx, f] {
+      if (f->wait) f->detach = true;
+      return run_up(ctx, *f);
+    };
+  });
+});
+
+const CommandRegistration down_reg(11, [](CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("down", "Stop and remove containers and networks");
+  auto opts = std::make_shared<DownOptions>();
+  auto timeout = std::make_shared<int>(-1);
+  cmd->add_flag("-v,--volumes", opts->volumes, "Remove named volumes and anonymous volumes");
+  cmd->add_flag("--remove-orphans", opts->remove_orphans, "Remove containers of services not in the project file");
+  cmd->add_option("-t,--timeout", *timeout, "Shutdown timeout in seconds");
+  cmd->callback([&ctx, opts, timeout] {
+    ctx.action = [&ctx, opts, timeout] {
+      compose::Project p = load_project(ctx);
+      opts->timeout = secs(*timeout);
+      ProjectRuntime(ctx.global.state(), p, progress_printer()).down(*opts);
+      return 0;
+    };
+  });
+});
+
+const CommandRegistration lifecycle_reg(12, [](CLI::App& app, Context& ctx) {
+  auto services = std::make_shared<std::vector<std::string>>();
+  auto timeout = std::make_shared<int>(-1);
+  auto signal = std::make_shared<std::string>("SIGKILL");
+  auto* start = app.add_subcommand("start", "Start existing containers");
+  start->add_option("services", *services, "Services");
+  start->callback([&ctx, services] {
+    ctx.action = [&ctx, services] {
+      compose::Project p = load_project(ctx);
+      ProjectRuntime(ctx.global.state(), p, progress_printer()).start(*services);
+      return 0;
+    };
+  });
+  auto* stop = app.add_subcommand("stop", "Stop running containers without removing them");
+  stop->add_option("services", *services, "Services");
+  stop->add_option("-t,--timeout", *timeout, "Shutdown timeout in seconds");
+  stop->callback([&ctx, services, timeout] {
+    ctx.action = [&ctx, services, timeout] {
+      compose::Project p = load_project(ctx);
+      ProjectRuntime(ctx.global.state(), p, progress_printer()).stop(*services, secs(*timeout));
+      return 0;
+    };
+  });
+  auto* restart = app.add_subcommand("restart", "Restart service containers");
+  restart->add_option("services", *services, "Services");
+  restart->add_option("-t,--timeout", *timeout, "Shutdown timeout in seconds");
+  restart->callback([&ctx, services, timeout] {
+    ctx.action = [&ctx, services, timeout] {
+      compose::Project p = load_project(ctx);
+      ProjectRuntime pr(ctx.global.state(), p, progress_printer());
+      pr.stop(*services, secs(*timeout));
+      pr.start(*services);
+      return 0;
+    };
+  });
+  auto* kill = app.add_subcommand("kill", "Force stop service containers");
+  kill->add_option("services", *services, "Services");
+  kill->add_option("-s,--signal", *signal, "Signal to send (name or number)");
+  kill->callback([&ctx, services, signal] {
+    ctx.action = [&ctx, services, signal] {
+      static const std::map<std::string, int> names = {{"SIGKILL", 9}, {"KILL", 9}, {"SIGTERM", 15}, {"TERM", 15},
+                                                       {"SIGINT", 2},  {"INT", 2},  {"SIGHUP", 1},   {"HUP", 1},
+                                                       {"SIGUSR1", 10}, {"USR1", 10}, {"SIGUSR2", 12}, {"USR2", 12}};
+      int sig = names.count(*signal) ? names.at(*signal) : std::atoi(signal->c_str());
+      if (sig <= 0) throw UserError("invalid signal " + *signal);
+      compose::Project p = load_project(ctx);
+      ProjectRuntime(ctx.global.state(), p).kill(*services, sig);
+      return 0;
+    };
+  });
+});
+
+}  // namespace
+}  // namespace berth::cli

@@ -1,0 +1,560 @@
+#include "compose/orchestrate/project_runtime.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "base/error.hpp"
+#include "base/file_io.hpp"
+#include "base/log.hpp"
+#include "base/sha256.hpp"
+#include "compose/graph.hpp"
+#include "compose/load.hpp"
+#include "compose/orchestrate/container_spec.hpp"
+#include "compose/orchestrate/labels.hpp"
+#include "compose/orchestrate/service_mounts.hpp"
+#include "engine/image/image_store.hpp"
+#include "network/container_files.hpp"
+#include "network/network_manager.hpp"
+#include "volumes/copy_up.hpp"
+#include "volumes/volume_store.hpp"
+
+namespace berth::compose::orchestrate {
+namespace fs = std::filesystem;
+using engine::ContainerInfo;
+
+namespace {
+
+// Runs fn over items, at most `parallel` at once (-1: all at once); rethrows the first failure
+// after every started task has finished.
+template <class T, class Fn>
+void parallel_for(const std::vector<T>& items, int parallel, Fn fn) {
+  if (items.empty()) return;
+  size_t width = parallel <= 0 ? items.size() : std::min<size_t>(items.size(), static_cast<size_t>(parallel));
+  std::atomic<size_t> next{0};
+  std::mutex m;
+  std::exception_ptr first;
+  auto worker = [&] {
+    for (size_t i; (i = next++) < items.size();) {
+      try {
+        fn(items[i]);
+      } catch (...) {
+        std::lock_guard lk(m);
+        if (!first) first = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < width; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  if (first) std::rethrow_exception(first);
+}
+
+bool is_oneoff(const ContainerInfo& c) {
+  auto it = c.labels.find(kOneoffLabel);
+  return it != c.labels.end() && it->second == "True";
+}
+
+std::string label(const ContainerInfo& c, const char* key) {
+  auto it = c.labels.find(key);
+  return it == c.labels.end() ? "" : it->second;
+}
+
+}  // namespace
+
+struct ProjectRuntime::Impl {
+  ProjectRuntime& self;
+  const Project& p;
+  engine::ImageStore images;
+  volumes::VolumeStore volumes;
+  network::NetworkManager networks;
+  std::mutex net_mutex;  // the network layer's state files are updated one call at a time
+  std::mutex made_mutex;
+  std::vector<std::string> made_containers;  // by this up: removed again when it fails
+  std::vector<std::string> made_networks;
+
+  explicit Impl(ProjectRuntime& s)
+      : self(s), p(s.project_), images(s.paths_), volumes(s.paths_), networks(s.paths_) {}
+
+  void say(const std::string& object, const std::string& status) {
+    if (self.progress_) self.progress_(object, status);
+  }
+
+  network::NetworkSpec network_spec(const Network& n) {
+    network::NetworkSpec spec;
+    spec.name = n.name;
+    spec.internal = n.internal;
+    spec.enable_ipv6 = n.enable_ipv6.value_or(false);
+    spec.external = n.external;
+    spec.labels = n.labels;
+    spec.labels[kProjectLabel] = p.name;
+    spec.labels[kNetworkLabel] = n.key;
+    spec.driver_opts = n.driver_opts;
+    for (const auto& c : n.ipam_config) {
+      network::IpamConfig ic;
+      if (!c.subnet.empty()) ic.subnet = network::Subnet::parse(c.subnet);
+      if (!c.gateway.empty()) ic.gateway = network::IpAddress::parse(c.gateway);
+      if (!c.ip_range.empty()) ic.ip_range = network::Subnet::parse(c.ip_range);
+      spec.ipam.push_back(ic);
+    }
+    return spec;
+  }
+
+  void ensure_networks(const std::vector<std::string>& keys) {
+    for (const auto& key : keys) {
+      const Network& n = p.networks.at(key);
+      std::lock_guard lk(net_mutex);
+      bool existed = networks.find(n.name).has_value();
+      networks.ensure(network_spec(n));
+      if (!existed) {
+        made_networks.push_back(n.name);
+        say("Network " + n.name, "Created");
+      }
+    }
+  }
+
+  std::vector<ContainerInfo> project_containers() const {
+    return self.runtime_.find_by_labels({{kProjectLabel, p.name}});
+  }
+
+  std::vector<ActualContainer> actual() const {
+    std::vector<ActualContainer> out;
+    for (const auto& c : project_containers()) {
+      ActualContainer a;
+      a.id = c.id;
+      a.name = c.name;
+      a.service = label(c, kServiceLabel);
+      a.number = std::atoi(label(c, kNumberLabel).c_str());
+      a.config_hash = label(c, kConfigHashLabel);
+      a.oneoff = is_oneoff(c);
+      a.running = c.running();
+      a.state = engine::to_string(c.state);
+      out.push_back(a);
+    }
+    return out;
+  }
+
+  std::string desired_hash(const Service& s) {
+    engine::Image img = images.get(s.image);
+    return sha256_hex(config_hash(s) + img.id);
+  }
+
+  // The container a `links:` / network_mode service:x entry means: the service's first replica.
+  std::optional<ContainerInfo> first_of(const std::string& service) const {
+    for (const auto& c : project_containers())
+      if (label(c, kServiceLabel) == service && !is_oneoff(c)) return c;
+    return std::nullopt;
+  }
+
+  std::string first_ipv4(const std::string& id) {
+    std::lock_guard lk(net_mutex);
+    for (const auto& a : networks.attachments(id))
+      if (!a.ipv4.empty()) return a.ipv4;
+    return "";
+  }
+
+  std::string create_container(const Service& s, int number, const std::string& name, const std::string& hash,
+                               const std::map<std::string, std::string>& previous_anonymous) {
+    if (s.image.empty()) throw UserError("service " + s.name + ": building images is not supported; give an image");
+    engine::Image img = images.get(s.image);
+    engine::ImageConfig cfg = images.config(img);
+    auto layers = images.layer_dirs(img);
+
+    volumes::MountPlanInput mi;
+    mi.requests = mount_requests(p, s);
+    mi.image_volumes = cfg.volumes;
+    mi.previous_anonymous = previous_anonymous;
+    mi.anonymous_labels = {{kProjectLabel, p.name}, {kServiceLabel, s.name}};
+    auto plan = volumes::plan_mounts(mi, volumes::random_volume_name);
+    auto resolved = volumes::resolve_mounts(plan, volumes, [&](const std::string& target, const fs::path& dest) {
+      volumes::copy_image_path(layers, target, dest);
+    });
+
+    SpecInput in;
+    in.project = &p;
+    in.service = &s;
+    in.number = number;
+    in.name = name;
+    in.config_hash = hash;
+    in.image_id = img.id;
+    in.image = cfg;
+    in.layer_dirs = layers;
+    in.mounts = resolved;
+    for (const auto& f : file_mounts(p, s)) {
+      std::string host = f.host_file;
+      if (f.content) {
+        fs::path dir = project_files_dir(self.paths_.root, p.name);
+        fs::create_directories(dir);
+        host = (dir / f.key).string();
+        write_file_atomic(host, *f.content);
+      }
+      engine::MountSpec m;
+      m.type = engine::MountSpec::Type::Bind;
+      m.source = host;
+      m.target = f.target;
+      m.read_only = true;
+      in.file_mounts.push_back(m);
+    }
+    std::string first_net;
+    for (const auto& [key, _] : s.networks)
+      if (first_net.empty()) first_net = key;
+    if (s.network_mode.rfind("service:", 0) == 0) {
+      auto target = first_of(s.network_mode.substr(8));
+      if (!target) throw UserError("service " + s.name + ": network_mode " + s.network_mode + ": no such container");
+      in.join_container = target->id;
+    } else if (s.network_mode.rfind("container:", 0) == 0) {
+      in.join_container = s.network_mode.substr(10);
+    }
+    network::ResolvSpec rs;
+    rs.search = s.dns_search;
+    rs.options = s.dns_opt;
+    if (!first_net.empty()) {
+      std::lock_guard lk(net_mutex);
+      rs.nameservers = {networks.dns_server_address(p.networks.at(first_net).name)};
+    }
+    if (!rs.nameservers.empty()) in.resolv_conf = network::render_resolv_conf(rs);
+    // Fig's link variables: the linked containers already run (links are dependencies).
+    for (const auto& l : s.links) {
+      auto target = first_of(l.service);
+      if (!target) continue;
+      network::LinkEnvSpec le;
+      le.alias = l.alias;
+      le.parent_name = name;
+      le.ip = first_ipv4(target->id);
+      const Service* ts = p.find_service(l.service);
+      if (ts)
+        for (const auto& port : ts->ports) le.ports.push_back({port.target.start, port.protocol});
+      le.env = target->spec.env;
+      for (auto& [k, v] : network::link_env(le)) in.link_env[k] = v;
+    }
+    std::string id = self.runtime_.create(build_spec(in));
+    {
+      std::lock_guard lk(made_mutex);
+      made_containers.push_back(id);
+    }
+    attach(s, id, name);
+    return id;
+  }
+
+  // Interfaces, DNS names, /etc/hosts and published ports of a (new or restarted) container.
+  void attach(const Service& s, const std::string& id, const std::string& name) {
+    if (!s.network_mode.empty() && s.network_mode != "bridge") return;
+    ContainerInfo info = self.runtime_.inspect(id);
+    network::HostsSpec hosts;
+    hosts.hostname = !s.hostname.empty() ? s.hostname : id.substr(0, 12);
+    hosts.domainname = s.domainname;
+    hosts.extra_hosts = s.extra_hosts;
+    std::string first_net;
+    for (const auto& [key, sn] : s.networks) {
+      const Network& n = p.networks.at(key);
+      network::AttachRequest r;
+      r.container_id = id;
+      r.container_name = name;
+      r.netns_path = info.netns_path.string();
+      r.dns_names = {s.name, name};
+      if (!s.hostname.empty()) r.dns_names.push_back(s.hostname);
+      r.dns_names.insert(r.dns_names.end(), sn.aliases.begin(), sn.aliases.end());
+      for (const auto& l : s.links)
+        if (l.alias != l.service) r.link_aliases.emplace_back(l.alias, l.service);
+      for (const auto& l : s.external_links) r.link_aliases.emplace_back(l.alias, l.service);
+      if (!sn.ipv4_address.empty()) r.ipv4 = network::IpAddress::parse(sn.ipv4_address);
+      if (!sn.ipv6_address.empty()) r.ipv6 = network::IpAddress::parse(sn.ipv6_address);
+      r.dns_servers = s.dns;
+      network::Attachment a;
+      {
+        std::lock_guard lk(net_mutex);
+        a = networks.attach(n.name, r);
+      }
+      if (!a.ipv4.empty()) hosts.own_ips.push_back(a.ipv4);
+      if (hosts.host_gateway.empty()) hosts.host_gateway = a.host_gateway;
+      if (first_net.empty()) first_net = n.name;
+    }
+    for (const auto& l : s.links)
+      if (auto t = first_of(l.service)) {
+        std::string ip = first_ipv4(t->id);
+        if (!ip.empty()) hosts.links.push_back({ip, {l.alias, l.service, t->name}});
+      }
+    self.runtime_.update_hosts(id, network::render_hosts(hosts));
+    std::vector<network::PortMapping> maps;
+    for (const auto& port : s.ports) {
+      auto m = network::expand_port_range(port.host_ip, port.published.start, port.published.end, port.target.start,
+                                          port.target.end, port.protocol);
+      maps.insert(maps.end(), m.begin(), m.end());
+    }
+    if (!maps.empty() && !first_net.empty()) {
+      std::lock_guard lk(net_mutex);
+      networks.publish(id, maps);
+    }
+  }
+
+  void wait_for_dependencies(const Service& s) {
+    for (const auto& [dep, d] : s.depends_on) {
+      if (d.condition == "service_started" || !p.services.count(dep)) continue;
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+      for (;;) {
+        bool ok = true;
+        for (const auto& c : project_containers()) {
+          if (label(c, kServiceLabel) != dep || is_oneoff(c)) continue;
+          if (d.condition == "service_healthy") {
+            if (c.health == "unhealthy") throw UserError("dependency failed to start: container " + c.name + " is unhealthy");
+            if (c.health != "healthy") ok = false;
+            if (!c.running()) throw UserError("dependency failed to start: container " + c.name + " exited (" + std::to_string(c.exit_code) + ")");
+          } else if (d.condition == "service_completed_successfully") {
+            if (c.running()) ok = false;
+            else if (c.exit_code != 0)
+              throw UserError("service \"" + dep + "\" didn't complete successfully: exit " + std::to_string(c.exit_code));
+          }
+        }
+        if (ok) break;
+        if (std::chrono::steady_clock::now() > deadline) throw UserError("timed out waiting for " + dep);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+
+  void remove_container(const ContainerInfo& c, std::optional<std::chrono::seconds> timeout, bool volumes_too) {
+    if (c.running()) {
+      say("Container " + c.name, "Stopping");
+      self.runtime_.stop(c.id, timeout);
+    }
+    {
+      std::lock_guard lk(net_mutex);
+      networks.release(c.id);
+    }
+    self.runtime_.remove(c.id, true);
+    if (volumes_too)
+      for (const auto& m : c.spec.mounts)
+        if (m.type == engine::MountSpec::Type::VolumeDir)
+          for (const auto& v : volumes.list())
+            if (v.anonymous() && v.source() == fs::path(m.source)) volumes.remove(v.name);
+    say("Container " + c.name, "Removed");
+  }
+
+  void apply(const ServicePlan& sp, const UpOptions& opts, const std::map<std::string, std::string>& hashes) {
+    const Service& s = p.services.at(sp.service);
+    for (const auto& a : sp.containers) {
+      std::string id = a.existing_id;
+      switch (a.action) {
+        case Action::Create:
+          say("Container " + a.name, "Creating");
+          id = create_container(s, a.number, a.name, hashes.at(s.name), {});
+          say("Container " + a.name, "Created");
+          break;
+        case Action::Recreate: {
+          ContainerInfo old = self.runtime_.inspect(a.existing_id);
+          std::map<std::string, std::string> anon;
+          for (const auto& m : old.spec.mounts)
+            if (m.type == engine::MountSpec::Type::VolumeDir)
+              for (const auto& v : volumes.list())
+                if (v.anonymous() && v.source() == fs::path(m.source)) anon[m.target] = v.name;
+          say("Container " + a.name, "Recreate");
+          remove_container(old, opts.timeout, false);
+          id = create_container(s, a.number, a.name, hashes.at(s.name), anon);
+          say("Container " + a.name, "Recreated");
+          break;
+        }
+        case Action::Remove:
+          remove_container(self.runtime_.inspect(a.existing_id), opts.timeout, false);
+          continue;
+        case Action::Start:
+        case Action::Noop:
+          break;
+      }
+      if (opts.no_start) continue;
+      ContainerInfo info = self.runtime_.inspect(id);
+      if (info.running()) {
+        if (a.action == Action::Noop) say("Container " + a.name, "Running");
+        continue;
+      }
+      wait_for_dependencies(s);
+      say("Container " + a.name, "Starting");
+      if (a.action == Action::Start || a.action == Action::Noop) attach(s, id, a.name);
+      self.runtime_.start(id);
+      say("Container " + a.name, "Started");
+    }
+  }
+
+  void rollback() {
+    for (auto it = made_containers.rbegin(); it != made_containers.rend(); ++it) {
+      try {
+        {
+          std::lock_guard lk(net_mutex);
+          networks.release(*it);
+        }
+        self.runtime_.remove(*it, true);
+      } catch (const std::exception& e) {
+        log::warn("rollback: container {}: {}", *it, describe(e));
+      }
+    }
+    for (const auto& n : made_networks) {
+      try {
+        networks.remove(n, true);
+      } catch (const std::exception& e) {
+        log::warn("rollback: network {}: {}", n, describe(e));
+      }
+    }
+  }
+
+  void wait_running(const std::vector<std::string>& services, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      bool done = true;
+      for (const auto& c : project_containers()) {
+        if (is_oneoff(c) || std::find(services.begin(), services.end(), label(c, kServiceLabel)) == services.end()) continue;
+        if (c.state == engine::ContainerState::Exited && c.exit_code == 0) continue;
+        if (!c.running()) throw UserError("container " + c.name + " exited (" + std::to_string(c.exit_code) + ")");
+        if (c.health == "unhealthy") throw UserError("container " + c.name + " is unhealthy");
+        if (!c.spec.healthcheck.test.empty() && c.spec.healthcheck.test[0] != "NONE" && c.health != "healthy") done = false;
+      }
+      if (done) return;
+      if (timeout.count() > 0 && std::chrono::steady_clock::now() > deadline) throw UserError("timed out waiting for the project to be ready");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+};
+
+ProjectRuntime::ProjectRuntime(const StatePaths& paths, const Project& project, Progress progress)
+    : paths_(paths), project_(project), progress_(std::move(progress)), runtime_(paths) {}
+
+bool ProjectRuntime::up(const UpOptions& opts) {
+  Impl impl(*this);
+  DependencyGraph graph(project_);
+  std::set<std::string> selected = graph.select(opts.services, !opts.no_deps);
+  PlanOptions po;
+  po.services = selected;
+  po.recreate = opts.recreate;
+  po.named = opts.services.empty() ? selected : std::set<std::string>(opts.services.begin(), opts.services.end());
+  po.scale = opts.scale;
+  po.remove_orphans = opts.remove_orphans;
+  for (const auto& name : selected) {
+    const Service& s = project_.services.at(name);
+    if (s.image.empty()) throw UserError("service " + name + ": building images is not supported; give an image");
+    if (!impl.images.find(s.image))
+      throw UserError("service " + name + ": image " + s.image + " not found (berth image load / import / pull it first)");
+    po.hashes[name] = impl.desired_hash(s);
+  }
+  Plan plan = convergence_plan(project_, graph, impl.actual(), po);
+  if (plan.noop(opts.remove_orphans) && !opts.no_start) {
+    bool all_running = true;
+    for (const auto& level : plan.levels)
+      for (const auto& sp : level)
+        for (const auto& a : sp.containers)
+          if (!runtime_.inspect(a.existing_id).running()) all_running = false;
+    if (all_running) {
+      if (opts.wait) impl.wait_running({selected.begin(), selected.end()}, opts.wait_timeout);
+      return false;
+    }
+  }
+  // Host ports are checked before anything is made (compose fails late; this fails early).
+  try {
+    impl.ensure_networks(plan.networks);
+    for (const auto& level : plan.levels)
+      parallel_for(level, opts.parallel, [&](const ServicePlan& sp) { impl.apply(sp, opts, po.hashes); });
+    for (const auto& o : plan.orphans) {
+      if (opts.remove_orphans)
+        impl.remove_container(runtime_.inspect(o.id), opts.timeout, false);
+      else
+        log::warn("found orphan container {} of service {}; --remove-orphans removes it", o.name, o.service);
+    }
+  } catch (...) {
+    impl.rollback();
+    throw;
+  }
+  if (opts.wait) impl.wait_running({selected.begin(), selected.end()}, opts.wait_timeout);
+  return true;
+}
+
+void ProjectRuntime::down(const DownOptions& opts) {
+  Impl impl(*this);
+  auto all = impl.project_containers();
+  // Stop in reverse dependency order, each level in parallel; then remove.
+  std::vector<std::vector<std::string>> levels;
+  try {
+    levels = DependencyGraph(project_).stop_levels();
+  } catch (const std::exception&) {
+    levels = {};
+  }
+  auto stop_batch = [&](const std::vector<ContainerInfo>& batch) {
+    parallel_for(batch, -1, [&](const ContainerInfo& c) { impl.remove_container(c, opts.timeout, opts.volumes); });
+  };
+  std::vector<ContainerInfo> orphans;
+  // One-off containers (`run`) always go; containers of services the file no longer has only
+  // with --remove-orphans, as compose does.
+  for (const auto& c : all)
+    if (is_oneoff(c) || (opts.remove_orphans && !project_.services.count(label(c, kServiceLabel)))) orphans.push_back(c);
+  stop_batch(orphans);
+  for (const auto& level : levels) {
+    std::vector<ContainerInfo> batch;
+    for (const auto& c : all)
+      if (!is_oneoff(c) && std::find(level.begin(), level.end(), label(c, kServiceLabel)) != level.end()) batch.push_back(c);
+    stop_batch(batch);
+  }
+  for (const auto& [key, n] : project_.networks) {
+    if (n.external) continue;
+    if (!impl.networks.find(n.name)) continue;
+    impl.networks.remove(n.name, true);
+    impl.say("Network " + n.name, "Removed");
+  }
+  if (opts.volumes)
+    for (const auto& [key, v] : project_.volumes) {
+      if (v.external || !impl.volumes.find(v.name)) continue;
+      impl.volumes.remove(v.name);
+      impl.say("Volume " + v.name, "Removed");
+    }
+}
+
+std::vector<ContainerInfo> ProjectRuntime::containers(bool include_stopped, bool oneoff) const {
+  std::vector<ContainerInfo> out;
+  for (auto& c : runtime_.find_by_labels({{kProjectLabel, project_.name}}))
+    if ((include_stopped || c.running()) && (oneoff || !is_oneoff(c))) out.push_back(std::move(c));
+  std::sort(out.begin(), out.end(), [](const ContainerInfo& a, const ContainerInfo& b) {
+    auto ka = std::make_pair(label(a, kServiceLabel), std::atoi(label(a, kNumberLabel).c_str()));
+    auto kb = std::make_pair(label(b, kServiceLabel), std::atoi(label(b, kNumberLabel).c_str()));
+    return ka < kb;
+  });
+  return out;
+}
+
+namespace {
+bool wanted(const ContainerInfo& c, const std::vector<std::string>& services) {
+  return services.empty() || std::find(services.begin(), services.end(), label(c, kServiceLabel)) != services.end();
+}
+}  // namespace
+
+void ProjectRuntime::stop(const std::vector<std::string>& services, std::optional<std::chrono::seconds> timeout) {
+  std::vector<ContainerInfo> batch;
+  for (const auto& c : containers(false))
+    if (wanted(c, services)) batch.push_back(c);
+  parallel_for(batch, -1, [&](const ContainerInfo& c) {
+    runtime_.stop(c.id, timeout);
+    if (progress_) progress_("Container " + c.name, "Stopped");
+  });
+}
+
+void ProjectRuntime::start(const std::vector<std::string>& services) {
+  Impl impl(*this);
+  DependencyGraph graph(project_);
+  for (const auto& level : graph.start_levels()) {
+    std::vector<ContainerInfo> batch;
+    for (const auto& c : containers(true))
+      if (!c.running() && wanted(c, services) &&
+          std::find(level.begin(), level.end(), label(c, kServiceLabel)) != level.end())
+        batch.push_back(c);
+    parallel_for(batch, -1, [&](const ContainerInfo& c) {
+      const Service* s = project_.find_service(label(c, kServiceLabel));
+      if (s) impl.attach(*s, c.id, c.name);
+      runtime_.start(c.id);
+      if (progress_) progress_("Container " + c.name, "Started");
+    });
+  }
+}
+
+void ProjectRuntime::kill(const std::vector<std::string>& services, int signal) {
+  for (const auto& c : containers(false))
+    if (wanted(c, services)) runtime_.kill(c.id, signal);
+}
+
+}  // namespace berth::compose::orchestrate

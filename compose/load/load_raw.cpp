@@ -203,7 +203,9 @@ RawProject load_raw(const LoadOptions& opts) {
     RawProject raw;
     std::map<std::string, std::string> env = opts.env ? *opts.env : process_env();
     fs::path cwd = opts.working_dir.empty() ? fs::current_path() : fs::absolute(opts.working_dir);
-    raw.files = discover_files(opts.files, cwd, env);
+    // Without -f, the files are looked for in --project-directory when given (as compose does).
+    fs::path search_dir = opts.project_directory.empty() ? cwd : fs::absolute(cwd / opts.project_directory).lexically_normal();
+    raw.files = discover_files(opts.files, opts.files.empty() ? search_dir : cwd, env);
 
     fs::path project_dir = !opts.project_directory.empty() ? fs::absolute(cwd / opts.project_directory).lexically_normal()
                            : raw.files.front() == "-"     ? cwd

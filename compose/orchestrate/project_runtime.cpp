@@ -16,6 +16,7 @@
 #include "compose/orchestrate/labels.hpp"
 #include "compose/orchestrate/service_mounts.hpp"
 #include "engine/image/image_store.hpp"
+#include "engine/registry/registry.hpp"
 #include "network/container_files.hpp"
 #include "network/network_manager.hpp"
 #include "volumes/copy_up.hpp"
@@ -419,6 +420,28 @@ struct ProjectRuntime::Impl {
 ProjectRuntime::ProjectRuntime(const StatePaths& paths, const Project& project, Progress progress)
     : paths_(paths), project_(project), progress_(std::move(progress)), runtime_(paths) {}
 
+void ProjectRuntime::pull_images(const std::vector<std::string>& refs, int parallel, bool missing_is_fatal,
+                                 bool ignore_failures) {
+  engine::ImageStore store(paths_);
+  parallel_for(refs, parallel, [&](const std::string& ref) {
+    engine::PullOptions po;
+    po.registry.state_root = paths_.root;
+    try {
+      if (progress_) progress_("Image " + ref, "Pulling");
+      auto r = engine::pull_image(store, ref, po);
+      if (progress_) progress_("Image " + ref, r.up_to_date ? "Up to date" : "Pulled");
+    } catch (const std::exception& e) {
+      if (ignore_failures) {
+        if (progress_) progress_("Image " + ref, "Error: " + describe(e));
+        return;
+      }
+      if (missing_is_fatal && !store.find(ref))
+        throw UserError("image " + ref + " not found locally and could not be pulled: " + describe(e));
+      throw;
+    }
+  });
+}
+
 bool ProjectRuntime::up(const UpOptions& opts) {
   Impl impl(*this);
   DependencyGraph graph(project_);
@@ -429,13 +452,20 @@ bool ProjectRuntime::up(const UpOptions& opts) {
   po.named = opts.services.empty() ? selected : std::set<std::string>(opts.services.begin(), opts.services.end());
   po.scale = opts.scale;
   po.remove_orphans = opts.remove_orphans;
+  std::vector<std::string> to_pull;
   for (const auto& name : selected) {
     const Service& s = project_.services.at(name);
     if (s.image.empty()) throw UserError("service " + name + ": building images is not supported; give an image");
-    if (!impl.images.find(s.image))
-      throw UserError("service " + name + ": image " + s.image + " not found (berth image load / import / pull it first)");
-    po.hashes[name] = impl.desired_hash(s);
+    const std::string& policy = s.pull_policy;
+    bool have = impl.images.find(s.image).has_value();
+    if (policy == "always" || (!have && policy != "never")) {
+      if (std::find(to_pull.begin(), to_pull.end(), s.image) == to_pull.end()) to_pull.push_back(s.image);
+    } else if (!have) {
+      throw UserError("service " + name + ": image " + s.image + " not found and pull_policy is never");
+    }
   }
+  pull_images(to_pull, opts.parallel, true);
+  for (const auto& name : selected) po.hashes[name] = impl.desired_hash(project_.services.at(name));
   Plan plan = convergence_plan(project_, graph, impl.actual(), po);
   if (plan.noop(opts.remove_orphans) && !opts.no_start) {
     bool all_running = true;

@@ -55,6 +55,10 @@ class ProjectRuntime {
   void start(const std::vector<std::string>& services);
   void kill(const std::vector<std::string>& services, int signal);
 
+  // Pulls images from their registries, several at once (`berth pull`; `up` for missing ones).
+  void pull_images(const std::vector<std::string>& refs, int parallel, bool missing_is_fatal = false,
+                   bool ignore_failures = false);
+
   engine::Runtime& runtime() { return runtime_; }
 
  private:

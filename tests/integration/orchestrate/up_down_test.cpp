@@ -190,10 +190,11 @@ TEST_F(UpDown, FailedUpRollsBackWhatItMade) {
 }
 
 TEST_F(UpDown, MissingImageIsOneClearError) {
-  write("services:\n  web:\n    image: nowhere/nothing:1\n");
+  // pull_policy: never, so that the test sends nothing to a real registry
+  write("services:\n  web:\n    image: nowhere/nothing:1\n    pull_policy: never\n");
   std::string out;
   EXPECT_NE(berth("up -d", &out), 0);
-  EXPECT_NE(out.find("image nowhere/nothing:1 not found"), std::string::npos) << out;
+  EXPECT_NE(out.find("image nowhere/nothing:1 not found and pull_policy is never"), std::string::npos) << out;
   EXPECT_EQ(ids(), "");
 }
 

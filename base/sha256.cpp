@@ -1,5 +1,7 @@
 #include "base/sha256.hpp"
 
+#include "base/hex.hpp"
+
 #include <openssl/evp.h>
 
 #include <stdexcept>
@@ -22,14 +24,7 @@ std::string Sha256::hex() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx_.get(), md, &len);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
+  return to_hex(md, len);
 }
 
 std::string sha256_hex(std::string_view data) {

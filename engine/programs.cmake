@@ -12,8 +12,14 @@ target_link_options(berth-monitor PRIVATE -static -Wl,--gc-sections)
 function(berth_monitor_dependencies)
   foreach(t berth integration_runtime unit_runtime bench_runtime)
     if(TARGET ${t})
-      add_dependencies(${t} berth-monitor)
+      add_dependencies(${t} berth-monitor berth-init)
     endif()
   endforeach()
 endfunction()
 cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL berth_monitor_dependencies)
+
+# berth-init: the container init and exec helper, linked with only what it uses (--as-needed) so
+# that its exec at every container start and healthcheck is cheap.
+add_executable(berth-init ${CMAKE_CURRENT_SOURCE_DIR}/engine/runtime/init_program_main.cpp)
+target_link_libraries(berth-init PRIVATE berth_engine)
+target_link_options(berth-init PRIVATE -Wl,--as-needed -Wl,--gc-sections)

@@ -1,6 +1,5 @@
 #include "volumes/mount_plan.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,7 +8,7 @@
 #include <set>
 
 #include "base/error.hpp"
-#include "base/unique_fd.hpp"
+#include "base/hex.hpp"
 #include "volumes/copy_up.hpp"
 #include "volumes/volume_store.hpp"
 
@@ -121,18 +120,7 @@ std::vector<PlannedMount> plan_mounts(const MountPlanInput& in, const std::funct
   return out;
 }
 
-std::string random_volume_name() {
-  unsigned char bytes[32];
-  UniqueFd fd(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
-  if (!fd || ::read(fd.get(), bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes)) throw_errno("read", "/dev/urandom");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
-}
+std::string random_volume_name() { return random_hex(32); }
 
 namespace {
 

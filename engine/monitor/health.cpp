@@ -1,3 +1,4 @@
+#include "engine/monitor/event_log.hpp"
 #include "engine/monitor/health.hpp"
 
 #include <fcntl.h>
@@ -104,6 +105,7 @@ bool HealthChecker::on_exit(const Config& c, int wait_status, Status& st, std::i
   if (output_.size() > 4096) output_.resize(4096);
   st.health_output = timed_out_ ? "Health check exceeded timeout" : output_;
   bool in_start_period = now < started_ + c.health_start_period_ms;
+  std::string before = st.health;
   if (ok) {
     st.health = "healthy";
     st.health_failing_streak = 0;
@@ -111,6 +113,7 @@ bool HealthChecker::on_exit(const Config& c, int wait_status, Status& st, std::i
     ++st.health_failing_streak;
     if (st.health_failing_streak >= (c.health_retries > 0 ? c.health_retries : 1)) st.health = "unhealthy";
   }
+  if (st.health != before) append_event(c.events_path, "health_status: " + st.health, c.id, c.event_attributes);
   bool starting = in_start_period && st.health != "healthy";
   next_ = now + (starting ? c.health_start_interval_ms : c.health_interval_ms);
   return true;

@@ -26,6 +26,9 @@ struct Config {
   long health_start_period_ms = 0;
   long health_start_interval_ms = 5000;
   int health_retries = 3;
+  // The host's event log and this container's attributes there (event_log.hpp).
+  std::string events_path;
+  std::string event_attributes;
 };
 
 std::string serialize_config(const Config& c);

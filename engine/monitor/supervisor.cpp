@@ -1,3 +1,4 @@
+#include "engine/monitor/event_log.hpp"
 #include "engine/monitor/supervisor.hpp"
 
 #include <fcntl.h>
@@ -118,6 +119,7 @@ bool Monitor::start_once() {
   st_.error.clear();
   if (health_.enabled(cfg_)) health_.reset(cfg_, st_, now_ms());
   save();
+  append_event(cfg_.events_path, "start", cfg_.id, cfg_.event_attributes);
   reply_ctl("running");
   if (ctl_ >= 0) ::close(ctl_);
   ctl_ = -1;
@@ -269,6 +271,10 @@ int Monitor::run() {
     st_.pid = 0;
     st_.status = "exited";
     save();
+    if (started)
+      append_event(cfg_.events_path, "die", cfg_.id, cfg_.event_attributes,
+                   "\"exitCode\":\"" + std::to_string(st_.exit_code) + "\"");
+    if (st_.oom_killed) append_event(cfg_.events_path, "oom", cfg_.id, cfg_.event_attributes);
     handle_signals();  // a stop that raced with the exit still counts
     if (!should_restart()) break;
     if (now_ms() - began >= kResetBackoffAfterMs) backoff = kMinBackoffMs;

@@ -40,6 +40,7 @@ struct ProcessSecurity {
   std::vector<std::string> caps;  // the final bounding/effective set ("CAP_CHOWN", ...)
   bool no_new_privileges = false;
   bool seccomp = true;  // Docker's default profile
+  std::string seccomp_program;  // ... compiled (default_seccomp_program), loaded when seccomp
   std::optional<int> oom_score_adj;
 };
 

@@ -4,6 +4,7 @@
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/runtime_internal.hpp"
+#include "engine/runtime/seccomp_profile.hpp"
 
 namespace berth::engine {
 namespace fs = std::filesystem;
@@ -63,6 +64,7 @@ ProcessSecurity build_security(const ContainerSpec& spec, const std::string& use
   s.caps = compute_capabilities(spec.cap_add, spec.cap_drop, spec.privileged);
   s.no_new_privileges = spec.no_new_privileges;
   s.seccomp = !spec.seccomp_unconfined && !spec.privileged;
+  if (s.seccomp) s.seccomp_program = default_seccomp_program(s.caps);
   return s;
 }
 

@@ -87,7 +87,7 @@ PreparedProcess prepare_process(const std::vector<std::string>& argv, const std:
 void exec_process(const PreparedProcess& p, const ProcessSecurity& security, int reaper_fd) {
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is about to go: load it
   // first (the profile allows what follows). With no_new_privs it goes last, as runc does.
-  if (security.seccomp && !security.no_new_privileges) load_default_seccomp(security.caps);
+  if (security.seccomp && !security.no_new_privileges) load_seccomp_program(security.seccomp_program);
   drop_bounding_set(security.caps);
   if (::setgroups(p.user.groups.size(), p.user.groups.data()) != 0) throw_errno("setgroups");
   if (::setresgid(p.user.gid, p.user.gid, p.user.gid) != 0) throw_errno("setresgid", std::to_string(p.user.gid));
@@ -95,7 +95,7 @@ void exec_process(const PreparedProcess& p, const ProcessSecurity& security, int
   if (::setresuid(p.user.uid, p.user.uid, p.user.uid) != 0) throw_errno("setresuid", std::to_string(p.user.uid));
   if (p.user.uid == 0) apply_capabilities(security.caps);
   if (security.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
-  if (security.seccomp && security.no_new_privileges) load_default_seccomp(security.caps);
+  if (security.seccomp && security.no_new_privileges) load_seccomp_program(security.seccomp_program);
 
   auto envp = c_strings(p.env);
   if (reaper_fd >= 0) {

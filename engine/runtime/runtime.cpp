@@ -2,7 +2,7 @@
 // are in runtime_start.cpp; exec, logs and top in their own files.
 #include "engine/runtime/runtime.hpp"
 
-#include <sys/random.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,8 +12,11 @@
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "base/file_lock.hpp"
+#include "base/hex.hpp"
 #include "base/log.hpp"
 #include "base/rollback.hpp"
+#include "base/unique_fd.hpp"
+#include "engine/monitor/event_log.hpp"
 #include "engine/monitor/time_format.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/netns.hpp"
@@ -26,17 +29,7 @@ using namespace detail;
 
 namespace {
 
-std::string random_id() {
-  unsigned char b[32];
-  if (::getrandom(b, sizeof b, 0) != sizeof b) throw_errno("getrandom");
-  static const char hex[] = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : b) {
-    s += hex[c >> 4];
-    s += hex[c & 15];
-  }
-  return s;
-}
+std::string random_id() { return random_hex(32); }
 
 std::string now_text() {
   char buf[monitor::kTimeBufSize];
@@ -61,7 +54,13 @@ fs::path self_exe() {
 Runtime::Runtime(const StatePaths& paths, RuntimeOptions options) : paths_(paths), options_(std::move(options)) {
   if (options_.berth_exe.empty()) {
     const char* env = std::getenv("BERTH_EXE");
-    options_.berth_exe = env && *env ? fs::path(env) : self_exe();
+    if (env && *env) {
+      options_.berth_exe = env;
+    } else {
+      // the small init program beside the CLI when installed (cheaper to exec), else the CLI
+      fs::path small = self_exe().parent_path() / "berth-init";
+      options_.berth_exe = ::access(small.c_str(), X_OK) == 0 ? small : self_exe();
+    }
   }
   if (options_.monitor_exe.empty()) {
     const char* env = std::getenv("BERTH_MONITOR");
@@ -69,18 +68,42 @@ Runtime::Runtime(const StatePaths& paths, RuntimeOptions options) : paths_(paths
   }
 }
 
+void Runtime::reserve_name(const std::string& name, const std::string& id) {
+  fs::path dir = paths_.root / "names";
+  fs::create_directories(dir);
+  fs::path p = dir / name;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (fd) {
+      if (::write(fd.get(), id.data(), id.size()) != static_cast<ssize_t>(id.size())) throw_errno("write", p.string());
+      return;
+    }
+    if (errno != EEXIST) throw_errno("create", p.string());
+    std::string owner = try_read_file(p).value_or("");
+    if (!owner.empty() && fs::exists(files_for(paths_, owner).config()))
+      throw UserError("container name \"" + name + "\" is already in use by container " + owner.substr(0, 12) +
+                      ": remove or rename that container");
+    fs::remove(p);  // left by a crash between reservation and record: reclaim it
+  }
+  throw UserError("container name \"" + name + "\" is being created by another process");
+}
+
+void Runtime::release_name(const std::string& name, const std::string& id) {
+  fs::path p = paths_.root / "names" / name;
+  if (try_read_file(p).value_or("") == id) ::unlink(p.c_str());
+}
+
 std::string Runtime::create(const ContainerSpec& spec_in) {
   ContainerSpec spec = spec_in;
   validate_spec(spec);
   fs::create_directories(containers_dir(paths_));
-  // Names are unique: the check and the record happen under one lock.
-  FileLock names = FileLock::acquire(paths_.runtime / "containers.lock");
   std::string id = random_id();
   if (spec.name.empty()) spec.name = "berth_" + id.substr(0, 12);
-  for (const auto& other : list())
-    if (other.name == spec.name)
-      throw UserError("container name \"" + spec.name + "\" is already in use by container " + other.id.substr(0, 12) +
-                      ": remove or rename that container");
+  Rollback rb;
+  // Names are unique: <root>/names/<name> is made with O_EXCL and holds the owner's id, so
+  // parallel creates neither serialize on one lock nor read every other container.
+  reserve_name(spec.name, id);
+  rb.add([this, n = spec.name, id] { release_name(n, id); });
   std::string joined_netns;
   if (spec.network.kind == NetworkMode::Kind::JoinContainer) {
     auto target = find(spec.network.container);
@@ -90,7 +113,6 @@ std::string Runtime::create(const ContainerSpec& spec_in) {
   }
 
   ContainerFiles f = files_for(paths_, id);
-  Rollback rb;
   fs::create_directories(f.dir);
   rb.add([d = f.dir] { fs::remove_all(d); });
   for (const char* sub : {"upper", "work", "merged"}) fs::create_directory(f.dir / sub);
@@ -117,6 +139,7 @@ std::string Runtime::create(const ContainerSpec& spec_in) {
   j["spec"] = spec_to_json(spec);
   write_file_atomic(f.config(), j.dump(2));
   rb.dismiss();
+  monitor::append_event(events_path(paths_).string(), "create", id, event_attributes(spec.name, spec.image, spec.labels));
   log::debug("created container {} ({})", spec.name, id);
   return id;
 }
@@ -188,6 +211,8 @@ void Runtime::remove(const std::string& name_or_id, bool force) {
   if (!info.netns_path.empty() && info.netns_path == f.netns) remove_netns(f.netns);
   fs::remove_all(f.dir);
   fs::remove_all(f.rdir);
+  release_name(info.name, info.id);
+  emit_event(paths_, "destroy", info);
   log::debug("removed container {} ({})", info.name, info.id);
 }
 
@@ -196,12 +221,14 @@ void Runtime::pause(const std::string& name_or_id) {
   if (info.state == ContainerState::Paused) throw UserError("container " + info.name + " is already paused");
   if (info.state != ContainerState::Running) throw UserError("container " + info.name + " is not running");
   Cgroup::for_container(info.id)->freeze(true);
+  emit_event(paths_, "pause", info);
 }
 
 void Runtime::unpause(const std::string& name_or_id) {
   ContainerInfo info = inspect(name_or_id);
   if (info.state != ContainerState::Paused) throw UserError("container " + info.name + " is not paused");
   Cgroup::for_container(info.id)->freeze(false);
+  emit_event(paths_, "unpause", info);
 }
 
 void Runtime::update_hosts(const std::string& name_or_id, const std::string& contents) {

@@ -225,6 +225,8 @@ class Runtime {
   explicit Runtime(const StatePaths& paths, RuntimeOptions options = {});
 
   const StatePaths& paths() const { return paths_; }
+  // The host's container event log (JSON lines, engine/monitor/event_log.hpp).
+  std::filesystem::path events_log() const;
 
   // Records the container (state dir, netns, cgroup not yet): returns its id. Throws UserError for
   // a bad spec (empty argv, name in use, invalid limit, bad restart policy ...); nothing is left.
@@ -265,6 +267,9 @@ class Runtime {
   void update_hosts(const std::string& id, const std::string& contents);
 
  private:
+  void reserve_name(const std::string& name, const std::string& id);
+  void release_name(const std::string& name, const std::string& id);
+
   StatePaths paths_;
   RuntimeOptions options_;
 };

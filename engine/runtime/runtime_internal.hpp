@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "base/paths.hpp"
@@ -44,6 +45,13 @@ std::string container_hostname(const ContainerInfo& info);
 
 // Polls `pred` every few ms until true or `timeout`; returns pred's last value.
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+// The container's line in the host's event log (engine/monitor/event_log.hpp): its name, image
+// and labels as the event's attributes.
+fs::path events_path(const StatePaths& paths);
+std::string event_attributes(const std::string& name, const std::string& image,
+                             const std::map<std::string, std::string>& labels);
+void emit_event(const StatePaths& paths, const std::string& action, const ContainerInfo& info);
 
 // Opens a pidfd for `pid` (-1 if gone).
 int open_pidfd(pid_t pid);

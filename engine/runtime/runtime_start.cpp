@@ -17,6 +17,7 @@
 #include "base/file_lock.hpp"
 #include "base/log.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/monitor/event_log.hpp"
 #include "engine/monitor/monitor_config.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/init_protocol.hpp"
@@ -48,7 +49,7 @@ std::string recv_ctl(int fd, const std::string& what) {
   throw UserError("container start failed: " + msg, 125);
 }
 
-monitor::Config monitor_config(const ContainerInfo& info, const ContainerFiles& f, const Cgroup& cg,
+monitor::Config monitor_config(const StatePaths& paths, const ContainerInfo& info, const ContainerFiles& f, const Cgroup& cg,
                                const fs::path& berth_exe, bool has_health) {
   monitor::Config c;
   c.id = info.id;
@@ -69,6 +70,8 @@ monitor::Config monitor_config(const ContainerInfo& info, const ContainerFiles& 
   }
   c.restart_max = info.spec.restart.max_retries;
   c.oom_file = cg.oom_file();
+  c.events_path = events_path(paths).string();
+  c.event_attributes = event_attributes(info.name, info.spec.image, info.labels);
   if (has_health) {
     const auto& h = info.spec.healthcheck;
     c.health_request_path = f.health_request().string();
@@ -142,7 +145,7 @@ void Runtime::start(const std::string& name_or_id, const StartOptions& options) 
   write_text(f.init_spec(), serialize_init_spec(init));
   auto health = build_health_request(info, *cg);
   if (health) write_text(f.health_request(), serialize_exec_request(*health));
-  write_text(f.monitor_conf(), monitor::serialize_config(monitor_config(info, f, *cg, options_.berth_exe, health.has_value())));
+  write_text(f.monitor_conf(), monitor::serialize_config(monitor_config(paths_, info, f, *cg, options_.berth_exe, health.has_value())));
 
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw_errno("socketpair");
@@ -182,6 +185,9 @@ void Runtime::kill(const std::string& name_or_id, int signal) {
     if (errno == ESRCH || !fd) return;  // it exited meanwhile
     throw_errno("kill", info.name);
   }
+  monitor::append_event(events_path(paths_).string(), "kill", info.id,
+                        event_attributes(info.name, info.spec.image, info.labels),
+                        "\"signal\":\"" + std::to_string(signal) + "\"");
 }
 
 void Runtime::stop(const std::string& name_or_id, std::optional<std::chrono::seconds> grace) {
@@ -213,6 +219,7 @@ void Runtime::stop(const std::string& name_or_id, std::optional<std::chrono::sec
   if (monitor_fd && !wait_pidfd(monitor_fd.get(), std::chrono::seconds(10)))
     log::warn("monitor of {} did not exit after stop", info.name);
   wait_until([&] { return !monitor_alive(f); }, std::chrono::seconds(2));
+  emit_event(paths_, "stop", info);
 }
 
 void Runtime::restart(const std::string& name_or_id, std::optional<std::chrono::seconds> grace,

@@ -4,10 +4,21 @@
 #include <linux/sched.h>
 #include <seccomp.h>
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "base/error.hpp"
+#include "base/hex.hpp"
+#include "base/unique_fd.hpp"
 
 namespace berth::engine {
 namespace {
@@ -91,7 +102,9 @@ void allow(scmp_filter_ctx ctx, const char* name) {
 
 std::size_t default_seccomp_allowlist_size() { return std::size(kAllowed); }
 
-void load_default_seccomp(const std::vector<std::string>& caps) {
+namespace {
+
+std::string compile_default_seccomp(const std::vector<std::string>& caps) {
   auto has = [&](const char* c) { return std::find(caps.begin(), caps.end(), c) != caps.end(); };
   std::unique_ptr<void, CtxFree> ctx(seccomp_init(SCMP_ACT_ERRNO(EPERM)));
   if (!ctx) throw_sys(ENOMEM, "seccomp_init");
@@ -127,7 +140,41 @@ void load_default_seccomp(const std::vector<std::string>& caps) {
     rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     if (rc < 0) throw_sys(-rc, "seccomp_rule_add", "clone3");
   }
-  if (int rc = seccomp_load(ctx.get()); rc < 0) throw_sys(-rc, "seccomp_load");
+  // Export the BPF program (libseccomp 2.5 exports to a file descriptor only).
+  UniqueFd mem(::memfd_create("berth-seccomp", MFD_CLOEXEC));
+  if (!mem) throw_errno("memfd_create");
+  if (int rc = seccomp_export_bpf(ctx.get(), mem.get()); rc < 0) throw_sys(-rc, "seccomp_export_bpf");
+  std::string bpf(static_cast<std::size_t>(::lseek(mem.get(), 0, SEEK_END)), '\0');
+  if (::pread(mem.get(), bpf.data(), bpf.size(), 0) != static_cast<ssize_t>(bpf.size()) || bpf.size() % sizeof(sock_filter))
+    throw_errno("reading the exported seccomp program");
+  return to_hex(bpf);
+}
+
+}  // namespace
+
+std::string default_seccomp_program(const std::vector<std::string>& caps) {
+  static std::mutex mu;
+  static std::map<std::vector<std::string>, std::string> cache;
+  std::vector<std::string> key = caps;
+  std::sort(key.begin(), key.end());
+  std::lock_guard lock(mu);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, compile_default_seccomp(key)).first;
+  return it->second;
+}
+
+void load_seccomp_program(const std::string& hex) {
+  std::string bytes;
+  try {
+    bytes = from_hex(hex);
+  } catch (const std::invalid_argument&) {
+    bytes.clear();
+  }
+  if (bytes.empty() || bytes.size() % sizeof(sock_filter)) throw SysError(EINVAL, "seccomp program", "not a BPF program");
+  std::vector<sock_filter> filter(bytes.size() / sizeof(sock_filter));
+  std::memcpy(filter.data(), bytes.data(), bytes.size());
+  sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) throw_errno("seccomp(SECCOMP_SET_MODE_FILTER)");
 }
 
 }  // namespace berth::engine

@@ -8,10 +8,15 @@
 
 namespace berth::engine {
 
-// Loads the filter into the calling thread (and its future children). Does not set
+// The profile for a capability set, compiled to a classic BPF program (hex of the kernel's
+// sock_filter array). Compiling costs a few milliseconds of libseccomp work, so it is done once
+// per capability set in the runtime process and shipped to every init and exec helper.
+std::string default_seccomp_program(const std::vector<std::string>& caps);
+
+// Loads such a program into the calling thread (and its future children). Does not set
 // no_new_privs itself (the caller decides); without it the caller needs CAP_SYS_ADMIN, so the
 // init loads it before dropping capabilities. Throws SysError.
-void load_default_seccomp(const std::vector<std::string>& caps);
+void load_seccomp_program(const std::string& program);
 
 // How many syscalls the default profile allows unconditionally (a sanity figure for tests).
 std::size_t default_seccomp_allowlist_size();

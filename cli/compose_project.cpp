@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "base/error.hpp"
 #include "cli/project_options.hpp"
 #include "compose/load.hpp"
 
@@ -20,6 +21,25 @@ compose::orchestrate::Progress progress_printer() {
     std::lock_guard lk(m);
     fmt::print(stderr, " {} {:<40} {}\n", ::isatty(2) ? "\u2714" : "-", object, status);
   };
+}
+
+std::map<std::string, int> parse_scale(const std::vector<std::string>& values) {
+  std::map<std::string, int> out;
+  for (const auto& v : values) {
+    size_t eq = v.find('=');
+    int n = -1;
+    if (eq != std::string::npos && eq > 0 && eq + 1 < v.size() &&
+        v.find_first_not_of("0123456789", eq + 1) == std::string::npos)
+      n = std::stoi(v.substr(eq + 1));
+    if (n < 0) throw UserError("--scale expects SERVICE=NUM, got \"" + v + "\"");
+    out[v.substr(0, eq)] = n;
+  }
+  return out;
+}
+
+std::optional<std::chrono::seconds> optional_seconds(int t) {
+  if (t < 0) return std::nullopt;
+  return std::chrono::seconds(t);
 }
 
 }  // namespace berth::cli

@@ -1,6 +1,9 @@
 #pragma once
 // What every project command (up, down, ps, logs, ...) shares: loading the project from the
 // global options and printing progress lines as compose does.
+#include <chrono>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,5 +16,9 @@ namespace berth::cli {
 compose::Project load_project(const Context& ctx, const std::vector<std::string>& services = {});
 // " ✔ Container p-web-1  Started" on stderr (plain words when not a terminal).
 compose::orchestrate::Progress progress_printer();
+// --scale SERVICE=NUM values.
+std::map<std::string, int> parse_scale(const std::vector<std::string>& values);
+// -t/--timeout: a negative value (the default) means the container's own stop_grace_period.
+std::optional<std::chrono::seconds> optional_seconds(int t);
 
 }  // namespace berth::cli

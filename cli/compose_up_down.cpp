@@ -23,11 +23,6 @@ struct UpFlags {
   std::string exit_code_from;
 };
 
-std::optional<std::chrono::seconds> secs(int t) {
-  if (t < 0) return std::nullopt;
-  return std::chrono::seconds(t);
-}
-
 // Foreground up: every container's output, prefixed per service, until they all exit or Ctrl-C
 // (which stops the project; a second Ctrl-C kills it).
 int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRuntime& pr, const UpFlags& f) {
@@ -68,7 +63,7 @@ int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRunt
       if (!done) pr.kill({}, SIGKILL);
     });
     killer.detach();
-    pr.stop({}, secs(f.timeout));
+    pr.stop({}, optional_seconds(f.timeout));
   }
   done = true;
   for (auto& t : followers) t.join();
@@ -87,14 +82,10 @@ int run_up(const Context& ctx, const UpFlags& f) {
   o.no_start = f.no_start;
   o.remove_orphans = f.remove_orphans;
   o.parallel = ctx.global.parallel;
-  o.timeout = secs(f.timeout);
+  o.timeout = optional_seconds(f.timeout);
   o.wait = f.wait;
   o.wait_timeout = std::chrono::seconds(f.wait_timeout);
-  for (const auto& s : f.scale) {
-    size_t eq = s.find('=');
-    if (eq == std::string::npos) throw UserError("--scale expects SERVICE=NUM, got \"" + s + "\"");
-    o.scale[s.substr(0, eq)] = std::stoi(s.substr(eq + 1));
-  }
+  o.scale = parse_scale(f.scale);
   ProjectRuntime pr(ctx.global.state(), p, progress_printer());
   bool changed = pr.up(o);
   if (!changed) fmt::print(stderr, "Project {} is up to date: nothing to do\n", p.name);
@@ -137,7 +128,7 @@ const CommandRegistration down_reg(11, [](CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opts, timeout] {
     ctx.action = [&ctx, opts, timeout] {
       compose::Project p = load_project(ctx);
-      opts->timeout = secs(*timeout);
+      opts->timeout = optional_seconds(*timeout);
       ProjectRuntime(ctx.global.state(), p, progress_printer()).down(*opts);
       return 0;
     };
@@ -163,7 +154,7 @@ const CommandRegistration lifecycle_reg(12, [](CLI::App& app, Context& ctx) {
   stop->callback([&ctx, services, timeout] {
     ctx.action = [&ctx, services, timeout] {
       compose::Project p = load_project(ctx);
-      ProjectRuntime(ctx.global.state(), p, progress_printer()).stop(*services, secs(*timeout));
+      ProjectRuntime(ctx.global.state(), p, progress_printer()).stop(*services, optional_seconds(*timeout));
       return 0;
     };
   });
@@ -174,7 +165,7 @@ const CommandRegistration lifecycle_reg(12, [](CLI::App& app, Context& ctx) {
     ctx.action = [&ctx, services, timeout] {
       compose::Project p = load_project(ctx);
       ProjectRuntime pr(ctx.global.state(), p, progress_printer());
-      pr.stop(*services, secs(*timeout));
+      pr.stop(*services, optional_seconds(*timeout));
       pr.start(*services);
       return 0;
     };

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
@@ -18,9 +19,71 @@ struct RunFlags {
   std::string name;
   std::vector<std::string> env;
   bool detach = false, rm = false, tty = false, interactive = false, init = false, read_only = false;
-  std::string user, workdir, entrypoint;
+  bool privileged = false;
+  std::string user, workdir, entrypoint, hostname;
+  std::vector<std::string> cap_add, cap_drop, security_opt, log_opt;
+  std::string memory, memory_swap, memory_reservation, cpuset_cpus, restart = "no", stop_signal;
+  double cpus = 0;
+  std::int64_t pids_limit = 0;
+  int stop_timeout = -1;
   std::vector<std::string> args;  // IMAGE [COMMAND...]
 };
+
+// Docker's RAMInBytes: "512", "64m", "1.5g", "100MiB" (binary units, case-insensitive).
+std::int64_t parse_bytes(const std::string& flag, const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  std::string unit = text.substr(i);
+  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::string units = "bkmgtp";
+  std::size_t power = unit.empty() ? 0 : units.find(unit[0]);
+  bool ok = i > 0 && power != std::string::npos &&
+            (unit.size() <= 1 || (power > 0 && (unit.substr(1) == "b" || unit.substr(1) == "ib")));
+  double value = 0;
+  if (ok) {
+    try {
+      value = std::stod(text.substr(0, i));
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok) throw UserError(flag + ": invalid size \"" + text + "\": use a number with an optional unit (b, k, m, g)");
+  for (std::size_t p = 0; p < power; ++p) value *= 1024;
+  return static_cast<std::int64_t>(value);
+}
+
+void apply_security_opts(const std::vector<std::string>& opts, engine::ContainerSpec& spec) {
+  for (const auto& o : opts) {
+    std::string key = o, value;
+    if (auto sep = o.find_first_of("=:"); sep != std::string::npos) key = o.substr(0, sep), value = o.substr(sep + 1);
+    if (key == "no-new-privileges" && (value.empty() || value == "true" || value == "false"))
+      spec.no_new_privileges = value != "false";
+    else if (key == "seccomp" && value == "unconfined")
+      spec.seccomp_unconfined = true;
+    else
+      throw UserError("--security-opt: unsupported option \"" + o + "\" (no-new-privileges[:true|false], seccomp=unconfined)");
+  }
+}
+
+void apply_log_opts(const std::vector<std::string>& opts, engine::ContainerSpec& spec) {
+  for (const auto& o : opts) {
+    auto eq = o.find('=');
+    std::string key = o.substr(0, eq), value = eq == std::string::npos ? "" : o.substr(eq + 1);
+    if (key == "max-size") {
+      spec.log.max_size = parse_bytes("--log-opt max-size", value);
+    } else if (key == "max-file") {
+      try {
+        std::size_t used = 0;
+        spec.log.max_file = std::stoi(value, &used);
+        if (used != value.size()) throw std::invalid_argument(value);
+      } catch (const std::exception&) {
+        throw UserError("--log-opt max-file: invalid number \"" + value + "\"");
+      }
+    } else {
+      throw UserError("--log-opt: unsupported option \"" + o + "\" (max-size, max-file)");
+    }
+  }
+}
 
 std::string create_from_image(const Context& ctx, const RunFlags& f) {
   if (f.args.empty()) throw UserError("container: an image is required");
@@ -47,6 +110,24 @@ std::string create_from_image(const Context& ctx, const RunFlags& f) {
   spec.init = f.init;
   spec.read_only = f.read_only;
   if (!cfg.stop_signal.empty()) spec.stop_signal = cfg.stop_signal;
+  if (!f.stop_signal.empty()) spec.stop_signal = f.stop_signal;
+  if (f.stop_timeout >= 0) spec.stop_grace_period = std::chrono::seconds(f.stop_timeout);
+  spec.hostname = f.hostname;
+  spec.cap_add = f.cap_add;
+  spec.cap_drop = f.cap_drop;
+  spec.privileged = f.privileged;
+  apply_security_opts(f.security_opt, spec);
+  apply_log_opts(f.log_opt, spec);
+  spec.restart = engine::parse_restart_policy(f.restart);
+  if (f.rm && spec.restart.kind != engine::RestartPolicy::Kind::No)
+    throw UserError("conflicting options: cannot specify both --restart and --rm");
+  auto& r = spec.resources;
+  if (!f.memory.empty()) r.memory = parse_bytes("--memory", f.memory);
+  if (!f.memory_swap.empty()) r.memory_swap = f.memory_swap == "-1" ? -1 : parse_bytes("--memory-swap", f.memory_swap);
+  if (!f.memory_reservation.empty()) r.memory_reservation = parse_bytes("--memory-reservation", f.memory_reservation);
+  r.cpus = f.cpus;
+  r.cpuset_cpus = f.cpuset_cpus;
+  r.pids_limit = f.pids_limit;
   return Runtime(ctx.global.state()).create(spec);
 }
 
@@ -61,7 +142,7 @@ void print_logs(Runtime& rt, const std::string& id, const engine::LogsOptions& o
 
 void add_run_flags(CLI::App* cmd, RunFlags& f) {
   cmd->add_option("--name", f.name, "Container name");
-  cmd->add_option("-e,--env", f.env, "Environment variable KEY=VALUE");
+  cmd->add_option("-e,--env", f.env, "Environment variable KEY=VALUE")->allow_extra_args(false);
   cmd->add_option("-u,--user", f.user, "User (name|uid[:gid])");
   cmd->add_option("-w,--workdir", f.workdir, "Working directory");
   cmd->add_option("--entrypoint", f.entrypoint, "Override the image's entrypoint");
@@ -69,6 +150,23 @@ void add_run_flags(CLI::App* cmd, RunFlags& f) {
   cmd->add_flag("-i,--interactive", f.interactive, "Keep stdin open");
   cmd->add_flag("--init", f.init, "Run a reaper as PID 1");
   cmd->add_flag("--read-only", f.read_only, "Read-only root filesystem");
+  cmd->add_option("--hostname", f.hostname, "Container host name");
+  // One value per occurrence (repeat the flag), so that IMAGE is never taken as a value.
+  cmd->add_option("--cap-add", f.cap_add, "Add a Linux capability")->allow_extra_args(false);
+  cmd->add_option("--cap-drop", f.cap_drop, "Drop a Linux capability")->allow_extra_args(false);
+  cmd->add_flag("--privileged", f.privileged, "All capabilities, no seccomp, no masked paths");
+  cmd->add_option("--security-opt", f.security_opt, "no-new-privileges[:true|false], seccomp=unconfined")
+      ->allow_extra_args(false);
+  cmd->add_option("-m,--memory", f.memory, "Memory limit (64m, 1g)");
+  cmd->add_option("--memory-swap", f.memory_swap, "Memory plus swap limit, -1 for unlimited swap");
+  cmd->add_option("--memory-reservation", f.memory_reservation, "Memory soft limit");
+  cmd->add_option("--cpus", f.cpus, "Number of CPUs (1.5)");
+  cmd->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed (0-1, 0,2)");
+  cmd->add_option("--pids-limit", f.pids_limit, "Maximum number of processes, -1 for unlimited");
+  cmd->add_option("--restart", f.restart, "Restart policy: no, always, on-failure[:N], unless-stopped");
+  cmd->add_option("--log-opt", f.log_opt, "Log option: max-size=SIZE, max-file=N")->allow_extra_args(false);
+  cmd->add_option("--stop-signal", f.stop_signal, "Signal that stops the container");
+  cmd->add_option("--stop-timeout", f.stop_timeout, "Seconds to wait before killing on stop");
   cmd->add_option("image", f.args, "IMAGE [COMMAND [ARG...]]")->required();
   cmd->positionals_at_end();  // IMAGE ends the options: `sh -c ...` belongs to the command
 }
@@ -170,10 +268,17 @@ const CommandRegistration reg(300, [](CLI::App& app, Context& ctx) {
   ls->alias("ps");
   ls->add_flag("-a,--all", *all, "Include stopped containers");
   ls->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  ls->callback([&ctx, all, format] {
-    ctx.action = [&ctx, all, format] {
+  auto quiet = std::make_shared<bool>(false);
+  ls->add_flag("-q,--quiet", *quiet, "Only show container ids");
+  ls->callback([&ctx, all, format, quiet] {
+    ctx.action = [&ctx, all, format, quiet] {
       Runtime rt(ctx.global.state());
       auto list = rt.list();
+      if (*quiet) {
+        for (const auto& i : list)
+          if (*all || i.running()) fmt::print("{}\n", i.id.substr(0, 12));
+        return 0;
+      }
       if (*format == "json") {
         for (const auto& i : list) {
           if (!*all && !i.running()) continue;
@@ -250,7 +355,7 @@ const CommandRegistration reg(300, [](CLI::App& app, Context& ctx) {
   exec->add_flag("-i,--interactive", ex->interactive, "Keep stdin open");
   exec->add_option("-u,--user", ex->user, "User");
   exec->add_option("-w,--workdir", ex->working_dir, "Working directory");
-  exec->add_option("-e,--env", ex->env, "Environment variable KEY=VALUE");
+  exec->add_option("-e,--env", ex->env, "Environment variable KEY=VALUE")->allow_extra_args(false);
   exec->add_option("args", *ex_args, "CONTAINER COMMAND [ARG...]")->required();
   exec->positionals_at_end();
   exec->callback([&ctx, ex, ex_args] {

@@ -25,6 +25,18 @@ int usage_error(const CLI::ParseError& e) {
 
 }  // namespace
 
+namespace {
+
+// As docker's CLI: a repeatable option (-e, -v, -p, --label ...) takes one value each time it is
+// given, so `run -e A=1 svc sh -c 'x'` does not read `svc sh` as more -e values.
+void one_value_per_flag(CLI::App* app) {
+  for (CLI::Option* o : app->get_options())
+    if (o->nonpositional() && o->get_expected_max() > 1) o->allow_extra_args(false);
+  for (CLI::App* sub : app->get_subcommands({})) one_value_per_flag(sub);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Hidden modes (container init, ...) run before anything else starts threads.
   if (argc > 1) {
@@ -49,6 +61,7 @@ int main(int argc, char** argv) {
   app.add_flag("--ansi-never,--no-ansi", g.no_ansi, "Do not print ANSI control characters");
   app.add_flag("--debug", g.debug, "Show debug logging");
   berth::cli::register_all(app, ctx);
+  one_value_per_flag(&app);
 
   try {
     app.parse(argc, argv);

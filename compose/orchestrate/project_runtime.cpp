@@ -1,6 +1,7 @@
 #include "compose/orchestrate/project_runtime.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <exception>
 #include <mutex>
@@ -8,6 +9,7 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "base/hex.hpp"
 #include "base/log.hpp"
 #include "base/sha256.hpp"
 #include "compose/graph.hpp"
@@ -158,7 +160,7 @@ struct ProjectRuntime::Impl {
   }
 
   std::string create_container(const Service& s, int number, const std::string& name, const std::string& hash,
-                               const std::map<std::string, std::string>& previous_anonymous) {
+                               const std::map<std::string, std::string>& previous_anonymous, bool oneoff = false) {
     if (s.image.empty()) throw UserError("service " + s.name + ": building images is not supported; give an image");
     engine::Image img = images.get(s.image);
     engine::ImageConfig cfg = images.config(img);
@@ -178,6 +180,7 @@ struct ProjectRuntime::Impl {
     in.project = &p;
     in.service = &s;
     in.number = number;
+    in.oneoff = oneoff;
     in.name = name;
     in.config_hash = hash;
     in.image_id = img.id;
@@ -442,6 +445,28 @@ void ProjectRuntime::pull_images(const std::vector<std::string>& refs, int paral
   });
 }
 
+FileLock ProjectRuntime::lock_project() const {
+  return FileLock::acquire(paths_.runtime / "projects" / (project_.name + ".lock"));
+}
+
+// Pulls what the services' pull_policy asks for: always, or when missing (not with never).
+void ProjectRuntime::ensure_images(const std::set<std::string>& services, int parallel) {
+  engine::ImageStore images(paths_);
+  std::vector<std::string> to_pull;
+  for (const auto& name : services) {
+    const Service& s = project_.services.at(name);
+    if (s.image.empty()) throw UserError("service " + name + ": building images is not supported; give an image");
+    const std::string& policy = s.pull_policy;
+    bool have = images.find(s.image).has_value();
+    if (policy == "always" || (!have && policy != "never")) {
+      if (std::find(to_pull.begin(), to_pull.end(), s.image) == to_pull.end()) to_pull.push_back(s.image);
+    } else if (!have) {
+      throw UserError("service " + name + ": image " + s.image + " not found and pull_policy is never");
+    }
+  }
+  pull_images(to_pull, parallel, true);
+}
+
 bool ProjectRuntime::up(const UpOptions& opts) {
   Impl impl(*this);
   DependencyGraph graph(project_);
@@ -452,19 +477,8 @@ bool ProjectRuntime::up(const UpOptions& opts) {
   po.named = opts.services.empty() ? selected : std::set<std::string>(opts.services.begin(), opts.services.end());
   po.scale = opts.scale;
   po.remove_orphans = opts.remove_orphans;
-  std::vector<std::string> to_pull;
-  for (const auto& name : selected) {
-    const Service& s = project_.services.at(name);
-    if (s.image.empty()) throw UserError("service " + name + ": building images is not supported; give an image");
-    const std::string& policy = s.pull_policy;
-    bool have = impl.images.find(s.image).has_value();
-    if (policy == "always" || (!have && policy != "never")) {
-      if (std::find(to_pull.begin(), to_pull.end(), s.image) == to_pull.end()) to_pull.push_back(s.image);
-    } else if (!have) {
-      throw UserError("service " + name + ": image " + s.image + " not found and pull_policy is never");
-    }
-  }
-  pull_images(to_pull, opts.parallel, true);
+  auto lock = lock_project();
+  ensure_images(selected, opts.parallel);
   for (const auto& name : selected) po.hashes[name] = impl.desired_hash(project_.services.at(name));
   Plan plan = convergence_plan(project_, graph, impl.actual(), po);
   if (plan.noop(opts.remove_orphans) && !opts.no_start) {
@@ -498,6 +512,7 @@ bool ProjectRuntime::up(const UpOptions& opts) {
 }
 
 void ProjectRuntime::down(const DownOptions& opts) {
+  auto lock = lock_project();
   Impl impl(*this);
   auto all = impl.project_containers();
   // Stop in reverse dependency order, each level in parallel; then remove.
@@ -555,6 +570,7 @@ bool wanted(const ContainerInfo& c, const std::vector<std::string>& services) {
 }  // namespace
 
 void ProjectRuntime::stop(const std::vector<std::string>& services, std::optional<std::chrono::seconds> timeout) {
+  auto lock = lock_project();
   std::vector<ContainerInfo> batch;
   for (const auto& c : containers(false))
     if (wanted(c, services)) batch.push_back(c);
@@ -565,6 +581,7 @@ void ProjectRuntime::stop(const std::vector<std::string>& services, std::optiona
 }
 
 void ProjectRuntime::start(const std::vector<std::string>& services) {
+  auto lock = lock_project();
   Impl impl(*this);
   DependencyGraph graph(project_);
   for (const auto& level : graph.start_levels()) {
@@ -585,6 +602,92 @@ void ProjectRuntime::start(const std::vector<std::string>& services) {
 void ProjectRuntime::kill(const std::vector<std::string>& services, int signal) {
   for (const auto& c : containers(false))
     if (wanted(c, services)) runtime_.kill(c.id, signal);
+}
+
+void ProjectRuntime::pause(const std::vector<std::string>& services) {
+  for (const auto& c : containers(false))
+    if (wanted(c, services) && c.state == engine::ContainerState::Running) {
+      runtime_.pause(c.id);
+      if (progress_) progress_("Container " + c.name, "Paused");
+    }
+}
+
+void ProjectRuntime::unpause(const std::vector<std::string>& services) {
+  for (const auto& c : containers(false))
+    if (wanted(c, services) && c.state == engine::ContainerState::Paused) {
+      runtime_.unpause(c.id);
+      if (progress_) progress_("Container " + c.name, "Unpaused");
+    }
+}
+
+std::vector<std::string> ProjectRuntime::remove(const std::vector<std::string>& services, bool stop_first,
+                                                bool volumes, std::optional<std::chrono::seconds> timeout) {
+  auto lock = lock_project();
+  Impl impl(*this);
+  std::vector<ContainerInfo> batch;
+  for (const auto& c : containers(true, true))
+    if (wanted(c, services) && (stop_first || !c.running())) batch.push_back(c);
+  parallel_for(batch, -1, [&](const ContainerInfo& c) { impl.remove_container(c, timeout, volumes); });
+  std::vector<std::string> names;
+  for (const auto& c : batch) names.push_back(c.name);
+  return names;
+}
+
+std::string ProjectRuntime::run(const RunOptions& o, int parallel) {
+  const Service* base = project_.find_service(o.service);
+  if (!base) throw UserError("no such service: " + o.service);
+  DependencyGraph graph(project_);
+  if (!o.no_deps) {
+    std::set<std::string> deps = graph.select({o.service}, true);
+    deps.erase(o.service);
+    if (!deps.empty()) {
+      UpOptions uo;
+      uo.services.assign(deps.begin(), deps.end());
+      uo.parallel = parallel;
+      up(uo);
+    }
+  }
+  Service s = *base;
+  if (o.command) s.command = o.command;
+  if (o.entrypoint) s.entrypoint = o.entrypoint;
+  for (const auto& e : o.env) {
+    auto eq = e.find('=');
+    if (eq != std::string::npos) {
+      s.environment[e.substr(0, eq)] = e.substr(eq + 1);
+    } else if (const char* v = std::getenv(e.c_str())) {
+      s.environment[e] = v;
+    } else {
+      s.environment.erase(e);
+    }
+  }
+  if (!o.service_ports) s.ports.clear();
+  s.ports.insert(s.ports.end(), o.ports.begin(), o.ports.end());
+  s.volumes.insert(s.volumes.end(), o.volumes.begin(), o.volumes.end());
+  if (!o.working_dir.empty()) s.working_dir = o.working_dir;
+  if (!o.user.empty()) s.user = o.user;
+  s.tty = o.tty;
+  s.stdin_open = o.stdin_open;
+  // A one-off command runs once: the service's restart policy and healthcheck-driven
+  // dependencies are for the long-running replicas (as compose does).
+  s.restart = "no";
+  if (s.deploy) s.deploy->restart_policy.reset();
+  for (const auto& [k, v] : o.labels) s.labels[k] = v;
+  std::string name = o.name;
+  if (name.empty()) name = project_.name + "-" + s.name + "-run-" + random_hex(6);
+  ensure_images({o.service}, parallel);
+  auto lock = lock_project();
+  Impl impl(*this);
+  try {
+    std::vector<std::string> nets;
+    for (const auto& [key, _] : s.networks) nets.push_back(key);
+    impl.ensure_networks(nets);
+    std::string id = impl.create_container(s, 1, name, impl.desired_hash(s), {}, true);
+    runtime_.start(id);
+    return id;
+  } catch (...) {
+    impl.rollback();
+    throw;
+  }
 }
 
 }  // namespace berth::compose::orchestrate

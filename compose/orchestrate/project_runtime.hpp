@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file_lock.hpp"
 #include "base/paths.hpp"
 #include "compose/model.hpp"
 #include "compose/orchestrate/plan.hpp"
@@ -38,6 +39,21 @@ struct DownOptions {
   std::optional<std::chrono::seconds> timeout;
 };
 
+// `run`: a one-off container of a service, with the command line's overrides.
+struct RunOptions {
+  std::string service;
+  std::optional<std::vector<std::string>> command;     // replaces the service's
+  std::optional<std::vector<std::string>> entrypoint;  // replaces the service's
+  std::vector<std::string> env;                        // KEY=VALUE (or KEY: from berth's environment)
+  std::vector<ServiceVolume> volumes;                  // added
+  std::vector<ServicePort> ports;                      // -p
+  bool service_ports = false;                          // publish the service's ports too
+  bool no_deps = false;
+  std::string working_dir, user, name;
+  std::map<std::string, std::string> labels;
+  bool tty = false, stdin_open = false;
+};
+
 // One line of progress ("Container p-web-1  Started").
 using Progress = std::function<void(const std::string& object, const std::string& status)>;
 
@@ -54,6 +70,15 @@ class ProjectRuntime {
   void stop(const std::vector<std::string>& services, std::optional<std::chrono::seconds> timeout);
   void start(const std::vector<std::string>& services);
   void kill(const std::vector<std::string>& services, int signal);
+  void pause(const std::vector<std::string>& services);
+  void unpause(const std::vector<std::string>& services);
+  // `rm`: removes the stopped containers of `services` (after stopping them with stop_first);
+  // with volumes, their anonymous volumes too. Returns the names removed.
+  std::vector<std::string> remove(const std::vector<std::string>& services, bool stop_first, bool volumes,
+                                  std::optional<std::chrono::seconds> timeout);
+  // Starts the dependencies (unless no_deps), then creates and starts the one-off container.
+  // Returns its id; the caller follows, waits for and removes it.
+  std::string run(const RunOptions& opts, int parallel);
 
   // Pulls images from their registries, several at once (`berth pull`; `up` for missing ones).
   void pull_images(const std::vector<std::string>& refs, int parallel, bool missing_is_fatal = false,
@@ -63,6 +88,11 @@ class ProjectRuntime {
 
  private:
   struct Impl;
+  // Held by every call that changes the project: a second `up`/`down` of the same project waits
+  // for the first, so no container is made twice.
+  FileLock lock_project() const;
+  void ensure_images(const std::set<std::string>& services, int parallel);
+
   StatePaths paths_;
   const Project& project_;
   Progress progress_;

@@ -1,61 +1,10 @@
 // berth up / down of whole projects through the real CLI, in a temporary state root.
-#include <gtest/gtest.h>
-
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <random>
-
-#include "tests/support/privileged.hpp"
-#include "tests/support/test_image.hpp"
+#include "tests/integration/orchestrate/project_fixture.hpp"
 
 namespace berth::test {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-class UpDown : public ::testing::Test {
- protected:
-  void SetUp() override {
-    BERTH_REQUIRE_ROOT();
-    char tmpl[] = "/tmp/berth-updown-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    root_ = dir_ / "root";
-    fs::create_directories(root_);
-    project_ = "t" + std::to_string(std::random_device{}() % 1000000);
-    ensure_busybox_image(root_, "berth-examples/busybox:latest");
-  }
-  void TearDown() override {
-    if (dir_.empty()) return;
-    berth("down -v -t 1");
-    std::string out;
-    // nothing of the test may be left: no containers, mounts or network objects of its root
-    run_command("grep -c " + quote(root_.string()) + " /proc/self/mountinfo", &out);
-    EXPECT_EQ(std::stoi(out), 0) << "mounts left under " << root_;
-    fs::remove_all(dir_);
-  }
-  void write(const std::string& yaml) {
-    std::ofstream(dir_ / "compose.yaml") << yaml;
-  }
-  int berth(const std::string& args, std::string* out = nullptr) {
-    std::string cmd = std::string(BERTH_BINARY_DIR) + "/berth --root " + quote(root_.string()) + " -p " + project_ +
-                      " --project-directory " + quote(dir_.string()) + " " + args;
-    std::string local;
-    int rc = run_command(cmd, out ? out : &local);
-    return rc;
-  }
-  std::string ids() {
-    std::string out;
-    berth("ps -a -q", &out);
-    return out;
-  }
-
-  fs::path dir_, root_;
-  std::string project_;
-};
+using UpDown = ProjectTest;
 
 constexpr const char* kStack = R"(services:
   web:

@@ -1,6 +1,7 @@
 // berth ps / logs / exec / port / ls: looking at a running project.
 #include <fmt/core.h>
 
+#include <array>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -83,9 +84,15 @@ int run_ps(const Context& ctx, const PsFlags& f) {
     fmt::print("{}\n", arr.dump());
     return 0;
   }
-  fmt::print("{:<28}{:<28}{:<16}{:<22}{}\n", "NAME", "IMAGE", "SERVICE", "STATUS", "PORTS");
-  for (const auto& c : shown)
-    fmt::print("{:<28}{:<28}{:<16}{:<22}{}\n", c.name, c.image, service_of(c), status_text(c), ports_text(nm, c));
+  // Columns as wide as their widest cell, three spaces apart, as compose prints them.
+  std::vector<std::array<std::string, 5>> rows = {{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
+  for (const auto& c : shown) rows.push_back({c.name, c.image, service_of(c), status_text(c), ports_text(nm, c)});
+  std::array<std::size_t, 5> width{};
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  for (const auto& r : rows)
+    fmt::print("{:<{}}   {:<{}}   {:<{}}   {:<{}}   {}\n", r[0], width[0], r[1], width[1], r[2], width[2], r[3],
+               width[3], r[4]);
   return 0;
 }
 

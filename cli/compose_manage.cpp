@@ -37,7 +37,7 @@ const CommandRegistration create_reg(13, [](CLI::App& app, Context& ctx) {
                    : *no_recreate ? compose::orchestrate::RecreatePolicy::Never
                                   : compose::orchestrate::RecreatePolicy::Diverged;
       o.scale = parse_scale(*scale);
-      if (!ProjectRuntime(ctx.global.state(), p, progress_printer()).up(o))
+      if (!ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).up(o))
         fmt::print(stderr, "Project {} is up to date: nothing to do\n", p.name);
       return 0;
     };
@@ -57,7 +57,7 @@ const CommandRegistration rm_reg(14, [](CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, services, stop, volumes] {
     ctx.action = [&ctx, services, stop, volumes] {
       compose::Project p = load_project(ctx);
-      auto removed = ProjectRuntime(ctx.global.state(), p, progress_printer()).remove(*services, *stop, *volumes, std::nullopt);
+      auto removed = ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).remove(*services, *stop, *volumes, std::nullopt);
       if (removed.empty()) fmt::print(stderr, "No stopped containers\n");
       return 0;
     };
@@ -71,7 +71,7 @@ const CommandRegistration pause_reg(15, [](CLI::App& app, Context& ctx) {
   pause->callback([&ctx, services] {
     ctx.action = [&ctx, services] {
       compose::Project p = load_project(ctx);
-      ProjectRuntime(ctx.global.state(), p, progress_printer()).pause(*services);
+      ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).pause(*services);
       return 0;
     };
   });
@@ -80,7 +80,7 @@ const CommandRegistration pause_reg(15, [](CLI::App& app, Context& ctx) {
   unpause->callback([&ctx, services] {
     ctx.action = [&ctx, services] {
       compose::Project p = load_project(ctx);
-      ProjectRuntime(ctx.global.state(), p, progress_printer()).unpause(*services);
+      ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).unpause(*services);
       return 0;
     };
   });

@@ -7,6 +7,8 @@
 
 #include "base/error.hpp"
 #include "cli/project_options.hpp"
+#include "cli/project_progress.hpp"
+#include "engine/registry/progress_display.hpp"
 #include "compose/load.hpp"
 
 namespace berth::cli {
@@ -15,12 +17,17 @@ compose::Project load_project(const Context& ctx, const std::vector<std::string>
   return compose::load_project(load_options(ctx.global, services));
 }
 
-compose::orchestrate::Progress progress_printer() {
-  static std::mutex m;
-  return [](const std::string& object, const std::string& status) {
-    std::lock_guard lk(m);
-    fmt::print(stderr, " {} {:<40} {}\n", ::isatty(2) ? "\u2714" : "-", object, status);
-  };
+compose::orchestrate::Progress progress_printer(const Context& ctx) {
+  using Display = engine::ProgressDisplay;
+  ProjectProgress::Mode mode;
+  switch (Display::choose(ctx.global.progress, ctx.global.no_ansi, stderr)) {
+    case Display::Mode::Tty: mode = ProjectProgress::Mode::Tty; break;
+    case Display::Mode::Quiet: mode = ProjectProgress::Mode::Quiet; break;
+    default: mode = ProjectProgress::Mode::Plain; break;
+  }
+  // Shared by the copies of the callback; the last one to go draws the final state.
+  auto p = std::make_shared<ProjectProgress>(mode, stderr);
+  return [p](const std::string& object, const std::string& status) { p->update(object, status); };
 }
 
 std::map<std::string, int> parse_scale(const std::vector<std::string>& values) {

@@ -14,8 +14,8 @@
 namespace berth::cli {
 
 compose::Project load_project(const Context& ctx, const std::vector<std::string>& services = {});
-// " ✔ Container p-web-1  Started" on stderr (plain words when not a terminal).
-compose::orchestrate::Progress progress_printer();
+// " ✔ Container p-web-1  Started  0.3s" on stderr, per --progress (project_progress.hpp).
+compose::orchestrate::Progress progress_printer(const Context& ctx);
 // --scale SERVICE=NUM values.
 std::map<std::string, int> parse_scale(const std::vector<std::string>& values);
 // -t/--timeout: a negative value (the default) means the container's own stop_grace_period.

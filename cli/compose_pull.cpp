@@ -23,7 +23,7 @@ const CommandRegistration reg(15, [](CLI::App& app, Context& ctx) {
         if (s.image.empty() || s.pull_policy == "never" || s.pull_policy == "build") continue;
         if (std::find(refs.begin(), refs.end(), s.image) == refs.end()) refs.push_back(s.image);
       }
-      compose::orchestrate::ProjectRuntime pr(ctx.global.state(), p, *quiet ? compose::orchestrate::Progress{} : progress_printer());
+      compose::orchestrate::ProjectRuntime pr(ctx.global.state(), p, *quiet ? compose::orchestrate::Progress{} : progress_printer(ctx));
       pr.pull_images(refs, ctx.global.parallel, false, *ignore);
       return 0;
     };

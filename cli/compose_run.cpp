@@ -54,7 +54,7 @@ int run_oneoff(const Context& ctx, const RunFlags& f) {
   // Output is passed through unprefixed; stdin is not attached (see the README's limits).
   o.tty = false;
   o.stdin_open = false;
-  ProjectRuntime pr(ctx.global.state(), p, f.detach ? progress_printer() : compose::orchestrate::Progress{});
+  ProjectRuntime pr(ctx.global.state(), p, f.detach ? progress_printer(ctx) : compose::orchestrate::Progress{});
   std::string id = pr.run(o, ctx.global.parallel);
   auto& rt = pr.runtime();
   if (f.detach) {

@@ -17,9 +17,10 @@ using namespace compose::orchestrate;
 
 struct UpFlags {
   bool detach = false, no_deps = false, force_recreate = false, no_recreate = false, no_start = false,
-       remove_orphans = false, wait = false, abort_on_exit = false, no_color = false;
+       remove_orphans = false, wait = false, abort_on_exit = false, abort_on_failure = false,
+       no_color = false;
   int timeout = -1, wait_timeout = 0;
-  std::vector<std::string> scale, services;
+  std::vector<std::string> scale, services, attach, no_attach;
   std::string exit_code_from;
 };
 
@@ -34,28 +35,34 @@ int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRunt
   std::atomic<bool> done{false};
   std::atomic<int> exit_code{0};
   auto containers = pr.containers(false);
+  // --attach / --no-attach choose whose output is shown; every container is still waited for.
+  auto shown = [&](const engine::ContainerInfo& c) {
+    const std::string& svc = c.labels.at("com.docker.compose.service");
+    auto in = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), svc) != v.end(); };
+    return (f.attach.empty() || in(f.attach)) && !in(f.no_attach);
+  };
   LogPrinter printer(containers, !f.no_color);
   std::vector<std::thread> followers;
   std::atomic<int> running{static_cast<int>(containers.size())};
   for (const auto& c : containers)
     followers.emplace_back([&, c] {
       try {
-        printer.follow(pr.runtime(), c, {.follow = true});
+        if (shown(c)) printer.follow(pr.runtime(), c, {.follow = true});
       } catch (const std::exception&) {
       }
       int rc = pr.runtime().wait(c.id);
-      printer.line(c, fmt::format("exited with code {}\n", rc));
-      if (!f.exit_code_from.empty() && c.labels.count("com.docker.compose.service") &&
-          c.labels.at("com.docker.compose.service") == f.exit_code_from)
+      if (shown(c)) printer.line(c, fmt::format("exited with code {}\n", rc));
+      bool from = !f.exit_code_from.empty() && c.labels.at("com.docker.compose.service") == f.exit_code_from;
+      if (from || (f.exit_code_from.empty() && (f.abort_on_exit || (f.abort_on_failure && rc != 0)) && !done))
         exit_code = rc;
-      if (--running == 0 || f.abort_on_exit) {
+      if (--running == 0 || f.abort_on_exit || (f.abort_on_failure && rc != 0)) {
         done = true;
         ::kill(::getpid(), SIGTERM);
       }
     });
   int sig = 0;
   sigwait(&set, &sig);
-  if (!done || f.abort_on_exit) {
+  if (!done || f.abort_on_exit || f.abort_on_failure) {
     fmt::print(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
     std::thread killer([&] {
       int s2 = 0;
@@ -63,11 +70,11 @@ int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRunt
       if (!done) pr.kill({}, SIGKILL);
     });
     killer.detach();
+    pr.set_progress(progress_printer(ctx));
     pr.stop({}, optional_seconds(f.timeout));
   }
   done = true;
   for (auto& t : followers) t.join();
-  (void)ctx;
   (void)p;
   return exit_code;
 }
@@ -86,8 +93,9 @@ int run_up(const Context& ctx, const UpFlags& f) {
   o.wait = f.wait;
   o.wait_timeout = std::chrono::seconds(f.wait_timeout);
   o.scale = parse_scale(f.scale);
-  ProjectRuntime pr(ctx.global.state(), p, progress_printer());
+  ProjectRuntime pr(ctx.global.state(), p, progress_printer(ctx));
   bool changed = pr.up(o);
+  pr.set_progress({});  // the live display ends before any container output
   if (!changed) fmt::print(stderr, "Project {} is up to date: nothing to do\n", p.name);
   if (f.detach || f.no_start) return 0;
   return attach_foreground(ctx, p, pr, f);
@@ -107,12 +115,19 @@ const CommandRegistration up_reg(10, [](CLI::App& app, Context& ctx) {
   cmd->add_flag("--wait", f->wait, "Wait for services to be running|healthy (implies -d)");
   cmd->add_option("--wait-timeout", f->wait_timeout, "Maximum seconds to wait");
   cmd->add_flag("--abort-on-container-exit", f->abort_on_exit, "Stop all containers if any container stops");
-  cmd->add_option("--exit-code-from", f->exit_code_from, "Return the exit code of this service's container");
+  cmd->add_flag("--abort-on-container-failure", f->abort_on_failure,
+                "Stop all containers if any container exits with a failure");
+  cmd->add_option("--exit-code-from", f->exit_code_from, "Return the exit code of this service's container (implies --abort-on-container-exit)");
+  cmd->add_option("--attach", f->attach, "Show the output of these services only");
+  cmd->add_option("--no-attach", f->no_attach, "Do not show the output of these services");
   cmd->add_flag("--no-color", f->no_color, "Monochrome output");
   cmd->add_option("services", f->services, "Services to start (and their dependencies)");
   cmd->callback([&ctx, f] {
     ctx.action = [&ctx, f] {
       if (f->wait) f->detach = true;
+      if (!f->exit_code_from.empty()) f->abort_on_exit = true;
+      if (f->abort_on_exit && f->abort_on_failure)
+        throw UserError("--abort-on-container-exit and --abort-on-container-failure are incompatible");
       return run_up(ctx, *f);
     };
   });
@@ -125,11 +140,13 @@ const CommandRegistration down_reg(11, [](CLI::App& app, Context& ctx) {
   cmd->add_flag("-v,--volumes", opts->volumes, "Remove named volumes and anonymous volumes");
   cmd->add_flag("--remove-orphans", opts->remove_orphans, "Remove containers of services not in the project file");
   cmd->add_option("-t,--timeout", *timeout, "Shutdown timeout in seconds");
+  cmd->add_option("--rmi", opts->rmi, "Remove images used by services: all, or local (images without a tag)")
+      ->check(CLI::IsMember({"local", "all"}));
   cmd->callback([&ctx, opts, timeout] {
     ctx.action = [&ctx, opts, timeout] {
       compose::Project p = load_project(ctx);
       opts->timeout = optional_seconds(*timeout);
-      ProjectRuntime(ctx.global.state(), p, progress_printer()).down(*opts);
+      ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).down(*opts);
       return 0;
     };
   });
@@ -144,7 +161,7 @@ const CommandRegistration lifecycle_reg(12, [](CLI::App& app, Context& ctx) {
   start->callback([&ctx, services] {
     ctx.action = [&ctx, services] {
       compose::Project p = load_project(ctx);
-      ProjectRuntime(ctx.global.state(), p, progress_printer()).start(*services);
+      ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).start(*services);
       return 0;
     };
   });
@@ -154,7 +171,7 @@ const CommandRegistration lifecycle_reg(12, [](CLI::App& app, Context& ctx) {
   stop->callback([&ctx, services, timeout] {
     ctx.action = [&ctx, services, timeout] {
       compose::Project p = load_project(ctx);
-      ProjectRuntime(ctx.global.state(), p, progress_printer()).stop(*services, optional_seconds(*timeout));
+      ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).stop(*services, optional_seconds(*timeout));
       return 0;
     };
   });
@@ -164,7 +181,7 @@ const CommandRegistration lifecycle_reg(12, [](CLI::App& app, Context& ctx) {
   restart->callback([&ctx, services, timeout] {
     ctx.action = [&ctx, services, timeout] {
       compose::Project p = load_project(ctx);
-      ProjectRuntime pr(ctx.global.state(), p, progress_printer());
+      ProjectRuntime pr(ctx.global.state(), p, progress_printer(ctx));
       pr.stop(*services, optional_seconds(*timeout));
       pr.start(*services);
       return 0;

@@ -145,6 +145,28 @@ struct ProjectRuntime::Impl {
     return sha256_hex(config_hash(s) + img.id);
   }
 
+  // A linked service's exposed ports, as Docker's link variables list them: its image's
+  // ExposedPorts, `expose:` and the targets of `ports:` (ranges expanded), without repeats.
+  std::vector<network::LinkPort> link_ports(const Service& ts) {
+    std::set<std::pair<int, std::string>> seen;
+    auto add_text = [&](const std::string& text) {  // "80", "8000-8010/udp", "53/udp"
+      auto slash = text.find('/');
+      std::string proto = slash == std::string::npos ? "tcp" : text.substr(slash + 1);
+      std::string range = text.substr(0, slash);
+      auto dash = range.find('-');
+      int lo = std::atoi(range.c_str()), hi = dash == std::string::npos ? lo : std::atoi(range.c_str() + dash + 1);
+      for (int port = lo; port > 0 && port <= hi && port - lo < 1000; ++port) seen.insert({port, proto});
+    };
+    if (auto img = images.find(ts.image))
+      for (const auto& e : images.config(*img).exposed_ports) add_text(e);
+    for (const auto& e : ts.expose) add_text(e);
+    for (const auto& port : ts.ports)
+      for (int t = port.target.start; t <= std::max<int>(port.target.start, port.target.end); ++t) seen.insert({t, port.protocol});
+    std::vector<network::LinkPort> out;
+    for (const auto& [port, proto] : seen) out.push_back({static_cast<uint16_t>(port), proto});
+    return out;
+  }
+
   // The container a `links:` / network_mode service:x entry means: the service's first replica.
   std::optional<ContainerInfo> first_of(const std::string& service) const {
     for (const auto& c : project_containers())
@@ -229,8 +251,7 @@ struct ProjectRuntime::Impl {
       le.parent_name = name;
       le.ip = first_ipv4(target->id);
       const Service* ts = p.find_service(l.service);
-      if (ts)
-        for (const auto& port : ts->ports) le.ports.push_back({port.target.start, port.protocol});
+      if (ts) le.ports = link_ports(*ts);
       le.env = target->spec.env;
       for (auto& [k, v] : network::link_env(le)) in.link_env[k] = v;
     }
@@ -549,6 +570,20 @@ void ProjectRuntime::down(const DownOptions& opts) {
       impl.volumes.remove(v.name);
       impl.say("Volume " + v.name, "Removed");
     }
+  if (opts.rmi == "all") {
+    std::set<std::string> refs;
+    for (const auto& [name, s] : project_.services)
+      if (!s.image.empty()) refs.insert(s.image);
+    for (const auto& ref : refs) {
+      if (!impl.images.find(ref)) continue;
+      try {
+        impl.images.remove(ref);
+        impl.say("Image " + ref, "Removed");
+      } catch (const UserError& e) {  // still used by another project's container: kept, as compose does
+        log::warn("image {} kept: {}", ref, e.what());
+      }
+    }
+  }
 }
 
 std::vector<ContainerInfo> ProjectRuntime::containers(bool include_stopped, bool oneoff) const {

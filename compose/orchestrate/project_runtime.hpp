@@ -37,6 +37,9 @@ struct DownOptions {
   bool volumes = false;  // -v: named (non-external) and anonymous volumes too
   bool remove_orphans = false;
   std::optional<std::chrono::seconds> timeout;
+  // --rmi: "all" removes the services' images; "local" those without a custom tag (built ones:
+  // berth does not build, so none); "" keeps them.
+  std::string rmi;
 };
 
 // `run`: a one-off container of a service, with the command line's overrides.
@@ -85,6 +88,8 @@ class ProjectRuntime {
                    bool ignore_failures = false);
 
   engine::Runtime& runtime() { return runtime_; }
+  // Replaces the progress callback (dropping the old one lets its display finish).
+  void set_progress(Progress progress) { progress_ = std::move(progress); }
 
  private:
   struct Impl;

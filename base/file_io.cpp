@@ -38,7 +38,7 @@ std::string read_file(const std::filesystem::path& path) {
   return *s;
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode) {
+void write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode, Sync sync) {
   static std::atomic<unsigned> counter{0};
   auto tmp = path;
   tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
@@ -57,7 +57,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data,
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0) {
+  if (::fchmod(fd.get(), mode) != 0 || (sync == Sync::Yes && ::fsync(fd.get()) != 0)) {
     int err = errno;
     ::unlink(tmp.c_str());
     throw_sys(err, "fsync", tmp.string());

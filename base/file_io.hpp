@@ -10,7 +10,12 @@ namespace berth {
 std::string read_file(const std::filesystem::path& path);
 // nullopt when the file does not exist; other failures throw.
 std::optional<std::string> try_read_file(const std::filesystem::path& path);
-// Writes `data` to a temp file beside `path`, fsyncs it and renames it over `path`.
-void write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode = 0644);
+// Writes `data` to a temp file beside `path`, fsyncs it (unless Sync::No) and renames it over
+// `path`. Without the fsync the rename still makes the write atomic for a crashing process, not
+// for a power loss: meant for state that describes what a reboot destroys anyway (running
+// containers, kernel network objects) and is rewritten often.
+enum class Sync { Yes, No };
+void write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode = 0644,
+                       Sync sync = Sync::Yes);
 
 }  // namespace berth

@@ -142,7 +142,9 @@ std::vector<NetworkRecord> NetworkStore::load_all() const {
 
 void NetworkStore::save(const NetworkRecord& rec) const {
   std::filesystem::create_directories(dir_);
-  write_file_atomic(file_for(rec.name), to_json_text(rec), 0600);
+  // No fsync: records change at every container start and stop, and describe bridges, veths and
+  // leases that a reboot removes anyway (the rename keeps a crashing process from tearing them).
+  write_file_atomic(file_for(rec.name), to_json_text(rec), 0600, Sync::No);
 }
 
 void NetworkStore::erase(const std::string& name) const {

@@ -6,7 +6,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -26,22 +25,7 @@ ContainerFiles files_for(const StatePaths& paths, const std::string& id) {
 }
 
 void write_text(const fs::path& path, const std::string& text, unsigned mode) {
-  static std::atomic<unsigned> counter{0};
-  fs::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-  if (!fd) throw_errno("open", tmp.string());
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw_sys(err, "write", tmp.string());
-  }
-  fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw_sys(err, "rename", path.string());
-  }
+  write_file_atomic(path, text, mode, Sync::No);
 }
 
 bool monitor_alive(const ContainerFiles& f) {

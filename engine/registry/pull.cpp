@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -33,6 +34,19 @@ struct FetchedManifest {
   std::string digest;
 };
 
+// Registries (docker-registry among them) answer MANIFEST_UNKNOWN for a tag of a repository they
+// do not have at all; the tag list tells the two apart. The NAME_UNKNOWN error text when the
+// repository is missing, nullopt otherwise (or when the registry will not say).
+std::optional<std::string> missing_repository(RegistrySession& s, const ImageReference& ref) {
+  try {
+    HttpResponse res = s.send(HttpRequest{"GET", s.url("/v2/" + ref.repository + "/tags/list?n=1"), {}, {}, {}});
+    if (res.status == 404 && registry_error_code(res) == "NAME_UNKNOWN") return registry_error_text(res);
+  } catch (const UserError& e) {
+    log::debug("pull: listing tags of {}: {}", ref.name(), e.what());
+  }
+  return std::nullopt;
+}
+
 // GET a manifest by tag or digest; the body is verified against the digest asked for, or the
 // one the registry announces (Docker-Content-Digest).
 FetchedManifest fetch_manifest(RegistrySession& s, const ImageReference& ref, const std::string& target) {
@@ -43,6 +57,7 @@ FetchedManifest fetch_manifest(RegistrySession& s, const ImageReference& ref, co
     std::string code = registry_error_code(res);
     if (code == "NAME_UNKNOWN")
       throw UserError("repository " + ref.name() + " not found (" + registry_error_text(res) + ")");
+    if (auto why = missing_repository(s, ref)) throw UserError("repository " + ref.name() + " not found (" + *why + ")");
     if (target.starts_with("sha256:"))
       throw UserError("manifest " + target + " not found in " + ref.name() + " (" + registry_error_text(res) + ")");
     throw UserError("tag \"" + target + "\" not found in " + ref.name() + " (" + registry_error_text(res) + ")");

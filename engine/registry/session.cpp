@@ -115,7 +115,7 @@ std::string registry_error_text(const HttpResponse& res) {
 RegistrySession::RegistrySession(RegistryOptions opts, std::string registry, std::vector<std::string> scopes,
                                  std::optional<Credentials> creds)
     : opts_(std::move(opts)), registry_(std::move(registry)), scopes_(std::move(scopes)), creds_(std::move(creds)) {
-  creds_loaded_ = creds_.has_value();
+  creds_loaded_ = creds_given_ = creds_.has_value();
   tls_.verify = !is_insecure_registry(opts_, registry_);
   tls_.ca_files = opts_.ca_files;
   std::string dir_name = api_host(registry_);
@@ -268,6 +268,11 @@ HttpResponse RegistrySession::send(HttpRequest req, const BodySink& sink, bool f
         std::lock_guard lk(mu_);
         have_creds = creds_.has_value();
       }
+      // Basic credentials refused a second time are wrong (a bearer token refused may just lack
+      // the scope: the registry's text says which).
+      if (have_creds && auth.starts_with("Basic "))
+        throw UserError("unauthorized: incorrect username or password for " + registry_ +
+                        (creds_given_ ? "" : " (stored in " + docker_config_path(opts_).string() + ")"));
       throw UserError("unauthorized: " + registry_error_text(res) +
                       (have_creds ? "" : " (run 'berth login " + registry_ + "')"));
     }

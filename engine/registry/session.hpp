@@ -60,6 +60,7 @@ class RegistrySession {
   std::vector<std::string> scopes_;
   std::optional<Credentials> creds_;
   bool creds_loaded_ = false;
+  bool creds_given_ = false;  // passed in (login), not read from the Docker config
   TlsSettings tls_;
   std::mutex mu_;
   bool pinged_ = false;

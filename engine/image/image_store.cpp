@@ -106,6 +106,8 @@ std::optional<Image> ImageStore::find(std::string_view q) const {
   if (ref) {
     auto refs = store::read_refs(dir_);
     if (!ref->digest.empty()) {
+      // Pulled by this digest (an index's, which no stored manifest has): the ref records it.
+      if (auto it = refs.find(ref->str()); it != refs.end()) return by_id(std::string_view(it->second).substr(7));
       for (auto& im : list())
         if (im.manifest_digest == ref->digest || im.id == ref->digest) return im;
     } else if (auto it = refs.find(ref->str()); it != refs.end()) {

@@ -145,8 +145,6 @@ PullResult pull_image(ImageStore& store, std::string_view ref_text, const PullOp
     std::string target = ref.digest.empty() ? ref.tag : ref.digest;
     PullResult result;
     FetchedManifest top = fetch_manifest(session, ref, target);
-    // Only once the manifest is there: a failed pull is one error line, as docker's.
-    emit(TransferEvent::Kind::Message, "", (ref.digest.empty() ? ref.tag : ref.digest) + ": Pulling from " + ref.repository);
     Manifest m = parse_manifest(top.body, top.content_type);
     FetchedManifest chosen = top;
     if (m.is_index) {
@@ -156,6 +154,9 @@ PullResult pull_image(ImageStore& store, std::string_view ref_text, const PullOp
       m = parse_manifest(chosen.body, chosen.content_type);
       if (m.is_index) throw UserError("manifest list " + top.digest + " names another list for " + want.str());
     }
+    // Only once the image manifest is there: a pull of a missing image, tag or platform is one
+    // error line.
+    emit(TransferEvent::Kind::Message, "", (ref.digest.empty() ? ref.tag : ref.digest) + ": Pulling from " + ref.repository);
     result.manifest_digest = chosen.digest;
 
     std::string config_bytes = store.has_blob(m.config.digest) ? store.read_blob(m.config.digest)

@@ -4,7 +4,8 @@
 // missing images through pull_image()).
 //
 // Transport: HTTPS with certificate verification by default (system store, SSL_CERT_FILE, extra
-// CA files, `<root>/certs.d/<host>/*.crt` and `/etc/berth/certs.d/<host>/*.crt`). Plain HTTP only
+// CA files — the CLI's `--registry-ca FILE` and `$BERTH_REGISTRY_CA` —, `<root>/certs.d/<host:port>/*.crt`
+// and `/etc/berth/certs.d/<host:port>/*.crt`, like Docker's certs.d). Plain HTTP only
 // for registries listed as insecure (options, `<root>/registries.json`, `/etc/berth/registries.json`:
 // {"insecure-registries": ["host:port", ...]}) and for loopback hosts: those try HTTPS first and
 // fall back to HTTP when the server does not speak TLS (a certificate that fails verification on a

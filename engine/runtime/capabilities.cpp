@@ -44,6 +44,9 @@ const std::vector<std::string>& default_capabilities() {
 std::vector<std::string> all_capabilities() {
   std::vector<std::string> out;
   for (int i = 0; i <= last_cap(); ++i) {
+    // Only what this process may pass on (Docker does the same): a capability missing from our
+    // bounding set cannot be granted, and asking for it would fail the container's start.
+    if (::prctl(PR_CAPBSET_READ, i, 0, 0, 0) != 1) continue;
     char* n = cap_to_name(i);
     if (!n) continue;
     std::string s = n;

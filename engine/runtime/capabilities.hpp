@@ -8,7 +8,7 @@
 namespace berth::engine {
 
 const std::vector<std::string>& default_capabilities();  // Docker's 14, "CAP_..." names
-std::vector<std::string> all_capabilities();              // every capability this kernel knows
+std::vector<std::string> all_capabilities();              // every capability of our bounding set
 
 // "net_admin" / "NET_ADMIN" / "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; throws UserError if unknown.
 std::string normalize_capability(const std::string& name);

@@ -1,8 +1,8 @@
 #include "compose/orchestrate/project_runtime.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <thread>

@@ -3,6 +3,8 @@
 #include "engine/runtime/runtime.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -68,22 +70,33 @@ Runtime::Runtime(const StatePaths& paths, RuntimeOptions options) : paths_(paths
   }
 }
 
-void Runtime::reserve_name(const std::string& name, const std::string& id) {
+// A reservation is <root>/names/<name> (made with O_EXCL, holding the owner's id), flocked by
+// its creator until the container's record exists. One that nobody holds and whose container was
+// never recorded was left by a creator that died: it is reclaimed.
+UniqueFd Runtime::reserve_name(const std::string& name, const std::string& id) {
   fs::path dir = paths_.root / "names";
   fs::create_directories(dir);
   fs::path p = dir / name;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    UniqueFd fd(::open(p.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (fd) {
+      if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) throw_errno("flock", p.string());
       if (::write(fd.get(), id.data(), id.size()) != static_cast<ssize_t>(id.size())) throw_errno("write", p.string());
-      return;
+      return fd;
     }
     if (errno != EEXIST) throw_errno("create", p.string());
+    UniqueFd other(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!other) continue;  // released meanwhile
+    if (::flock(other.get(), LOCK_EX | LOCK_NB) != 0)
+      throw UserError("container name \"" + name + "\" is being created by another process");
+    struct stat held, now;
+    if (::fstat(other.get(), &held) != 0 || ::stat(p.c_str(), &now) != 0 || held.st_ino != now.st_ino)
+      continue;  // replaced meanwhile by another reclaimer's reservation
     std::string owner = try_read_file(p).value_or("");
     if (!owner.empty() && fs::exists(files_for(paths_, owner).config()))
       throw UserError("container name \"" + name + "\" is already in use by container " + owner.substr(0, 12) +
                       ": remove or rename that container");
-    fs::remove(p);  // left by a crash between reservation and record: reclaim it
+    ::unlink(p.c_str());  // its creator died before recording the container
   }
   throw UserError("container name \"" + name + "\" is being created by another process");
 }
@@ -102,7 +115,7 @@ std::string Runtime::create(const ContainerSpec& spec_in) {
   Rollback rb;
   // Names are unique: <root>/names/<name> is made with O_EXCL and holds the owner's id, so
   // parallel creates neither serialize on one lock nor read every other container.
-  reserve_name(spec.name, id);
+  UniqueFd reservation = reserve_name(spec.name, id);
   rb.add([this, n = spec.name, id] { release_name(n, id); });
   std::string joined_netns;
   if (spec.network.kind == NetworkMode::Kind::JoinContainer) {

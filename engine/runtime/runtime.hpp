@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "base/paths.hpp"
+#include "base/unique_fd.hpp"
 
 namespace berth::engine {
 
@@ -267,7 +268,8 @@ class Runtime {
   void update_hosts(const std::string& id, const std::string& contents);
 
  private:
-  void reserve_name(const std::string& name, const std::string& id);
+  // Returns the reservation, locked (flock) until the caller has recorded the container.
+  UniqueFd reserve_name(const std::string& name, const std::string& id);
   void release_name(const std::string& name, const std::string& id);
 
   StatePaths paths_;

@@ -1,6 +1,8 @@
 #include "network/netlink.hpp"
 
 #include <linux/if.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
@@ -198,6 +200,27 @@ void Netlink::create_veth(const std::string& host_name, int bridge_ifindex, int 
   // No IFF_UP on the peer: the kernel refuses it at creation (ENOTCONN); set_up() it inside.
   if (int err = rtnl_link_add(sk_, link.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
     fail(err, "create veth", host_name + " (peer " + peer_name + ")");
+}
+
+void Netlink::set_hairpin(const std::string& port) {
+  auto index = ifindex(port);
+  if (!index) throw_sys(ENODEV, "set hairpin", port);
+  // What `bridge link set dev PORT hairpin on` sends: RTM_SETLINK, family AF_BRIDGE, the port
+  // flags nested in IFLA_PROTINFO.
+  Ptr<nl_msg, nlmsg_free> msg(nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK));
+  if (!msg.get()) throw_sys(ENOMEM, "nlmsg_alloc", port);
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_BRIDGE;
+  ifi.ifi_index = *index;
+  nlattr* info = nullptr;
+  if (nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+      !(info = nla_nest_start(msg.get(), IFLA_PROTINFO | NLA_F_NESTED)) ||
+      nla_put_u8(msg.get(), IFLA_BRPORT_MODE, 1) < 0)
+    throw_sys(ENOMEM, "build hairpin request", port);
+  nla_nest_end(msg.get(), info);
+  int err = nl_send_auto(sk_, msg.get());
+  if (err >= 0) err = nl_wait_for_ack(sk_);
+  if (err < 0) fail(err, "set hairpin", port);
 }
 
 void Netlink::add_address(const std::string& ifname, const IpAddress& a, int prefix) {

@@ -54,6 +54,11 @@ class Netlink {
   void create_veth(const std::string& host_name, int bridge_ifindex, int mtu,
                    const std::string& peer_name, int peer_ns_fd, const Mac& peer_mac);
 
+  // Lets a bridge port send frames back out where they came in (IFLA_BRPORT_MODE): with
+  // br_netfilter loaded, a container's packet to its own published port is DNATed at the bridge
+  // and bridged back to the same port, which the bridge drops unless the port is in hairpin mode.
+  void set_hairpin(const std::string& port_name);
+
   // Adds an address; IPv6 addresses get IFA_F_NODAD so they are usable at once. EEXIST ignored.
   void add_address(const std::string& ifname, const IpAddress& addr, int prefix);
   // Adds a default route via `gateway` on `ifname`; false if a default route already exists.

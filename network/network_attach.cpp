@@ -122,6 +122,7 @@ Attachment NetworkManager::attach(const std::string& network, const AttachReques
   Rollback rb;
   host.create_veth(e.host_veth, *bridge, rec.mtu, e.interface, nsfd.get(), mac);
   rb.add([&] { Netlink().delete_link(e.host_veth); });
+  host.set_hairpin(e.host_veth);  // a container reaching its own published port
   inside.set_up("lo");
   inside.set_up(e.interface);
   if (e.ipv4) inside.add_address(e.interface, *e.ipv4, rec.subnet4->prefix());

@@ -169,8 +169,9 @@ class NetworkManager {
   std::vector<Attachment> attachments(const std::string& container_id) const;
 
   // Throws UserError naming the port and the process holding it (when findable) if any mapping's
-  // host port is taken by berth or by any process; does not reserve anything.
-  void check_ports(const std::vector<PortMapping>& mappings) const;
+  // host port is taken by berth or by any process; does not reserve anything. Ports that the
+  // containers in `replaced` publish now do not count (they are about to be replaced).
+  void check_ports(const std::vector<PortMapping>& mappings, const std::vector<std::string>& replaced = {}) const;
   // DNATs the mappings to the container's address on `network` (default: its first attached
   // non-internal network). Random/ranged host ports are resolved; returns the actual ports.
   // Replaces earlier mappings of the container. All or nothing.

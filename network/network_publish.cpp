@@ -1,5 +1,6 @@
 // Published ports: host port checks (berth's own rules on the whole host + every socket of the
 // host), random and ranged host ports, and the per-network nft table that DNATs them.
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -35,12 +36,16 @@ void validate(const PortMapping& m) {
 // batch, or a host process; nullopt when free.
 struct PortChecker {
   std::vector<KernelPort> kernel;
-  std::string self;  // the container whose old mappings are being replaced
+  std::vector<std::string> replaced;  // containers whose old mappings are being replaced
   std::vector<PortRecord> claimed;
+
+  bool is_replaced(const std::string& id) const {
+    return std::find(replaced.begin(), replaced.end(), id) != replaced.end();
+  }
 
   std::optional<std::string> holder(const std::string& proto, const std::string& ip, uint16_t port) const {
     for (const auto& k : kernel)
-      if (k.container_id != self && k.protocol == proto && k.port == port && clashes(k.host_ip, ip))
+      if (!is_replaced(k.container_id) && k.protocol == proto && k.port == port && clashes(k.host_ip, ip))
         return "berth container " + k.container_id.substr(0, 12);
     for (const auto& c : claimed)
       if (c.protocol == proto && c.host_port == port && clashes(c.host_ip, ip)) return std::string("this same request");
@@ -105,8 +110,9 @@ std::vector<PortMapping> expand_port_range(const std::string& host_ip, uint16_t 
                   std::to_string(count) + " container ports");
 }
 
-void NetworkManager::check_ports(const std::vector<PortMapping>& mappings) const {
-  PortChecker checker{kernel_published_ports(), "", {}};
+void NetworkManager::check_ports(const std::vector<PortMapping>& mappings,
+                                 const std::vector<std::string>& replaced) const {
+  PortChecker checker{kernel_published_ports(), replaced, {}};
   for (const auto& m : mappings) {
     validate(m);
     uint16_t port = checker.resolve(m);
@@ -137,7 +143,7 @@ std::vector<PublishedPort> NetworkManager::publish(const std::string& container_
     throw UserError("cannot publish ports of container " + container_id.substr(0, 12) + ": it is not attached to " +
                     (network.empty() ? std::string("any non-internal network") : "network " + network));
 
-  PortChecker checker{kernel_published_ports(), container_id, {}};
+  PortChecker checker{kernel_published_ports(), {container_id}, {}};
   std::vector<PortRecord> fresh;
   for (const auto& m : mappings) {
     PortRecord p{container_id, m.host_ip.empty() ? "" : IpAddress::parse(m.host_ip).str(), checker.resolve(m),

@@ -264,6 +264,39 @@ struct ProjectRuntime::Impl {
     return id;
   }
 
+  static std::vector<network::PortMapping> port_mappings(const Service& s) {
+    std::vector<network::PortMapping> maps;
+    for (const auto& port : s.ports) {
+      auto m = network::expand_port_range(port.host_ip, port.published.start, port.published.end, port.target.start,
+                                          port.target.end, port.protocol);
+      maps.insert(maps.end(), m.begin(), m.end());
+    }
+    return maps;
+  }
+
+  // The host ports of every container this up creates or starts, checked before anything is
+  // made. The project's own containers' rules do not count: they are replaced.
+  void check_host_ports(const Plan& plan) {
+    std::vector<network::PortMapping> maps;
+    for (const auto& level : plan.levels)
+      for (const auto& sp : level) {
+        const Service& s = p.services.at(sp.service);
+        if ((!s.network_mode.empty() && s.network_mode != "bridge") || s.networks.empty()) continue;
+        for (const auto& a : sp.containers) {
+          if (a.action == Action::Remove) continue;
+          if ((a.action == Action::Start || a.action == Action::Noop) && self.runtime_.inspect(a.existing_id).running())
+            continue;
+          auto m = port_mappings(s);
+          maps.insert(maps.end(), m.begin(), m.end());
+        }
+      }
+    if (maps.empty()) return;
+    std::vector<std::string> own;
+    for (const auto& c : project_containers()) own.push_back(c.id);
+    std::lock_guard lk(net_mutex);
+    networks.check_ports(maps, own);
+  }
+
   // Interfaces, DNS names, /etc/hosts and published ports of a (new or restarted) container.
   void attach(const Service& s, const std::string& id, const std::string& name) {
     if (!s.network_mode.empty() && s.network_mode != "bridge") return;
@@ -303,12 +336,7 @@ struct ProjectRuntime::Impl {
         if (!ip.empty()) hosts.links.push_back({ip, {l.alias, l.service, t->name}});
       }
     self.runtime_.update_hosts(id, network::render_hosts(hosts));
-    std::vector<network::PortMapping> maps;
-    for (const auto& port : s.ports) {
-      auto m = network::expand_port_range(port.host_ip, port.published.start, port.published.end, port.target.start,
-                                          port.target.end, port.protocol);
-      maps.insert(maps.end(), m.begin(), m.end());
-    }
+    std::vector<network::PortMapping> maps = port_mappings(s);
     if (!maps.empty() && !first_net.empty()) {
       std::lock_guard lk(net_mutex);
       networks.publish(id, maps);
@@ -514,6 +542,7 @@ bool ProjectRuntime::up(const UpOptions& opts) {
     }
   }
   // Host ports are checked before anything is made (compose fails late; this fails early).
+  impl.check_host_ports(plan);
   try {
     impl.ensure_networks(plan.networks);
     for (const auto& level : plan.levels)

@@ -17,7 +17,7 @@ packages=(
   busybox-static skopeo umoci docker-registry apache2-utils openssl iproute2 nftables zstd
   procps psmisc curl ca-certificates
   # benchmarks
-  hyperfine
+  hyperfine iperf3
 )
 
 missing=()

@@ -158,13 +158,11 @@ std::vector<fs::path> ImageStore::layer_dirs(const Image& image) {
   return out;
 }
 
-// Unpacks into images/tmp/layer-*/ and renames the whole directory to layers/<chainhex>: the layer
-// appears complete or not at all. Callers hold the store lock.
-static fs::path unpack_locked(ImageStore& st, const fs::path& dir, std::string_view blob_digest,
-                              std::string_view diff_id, const std::string& chain, int& counter) {
+// Unpacks a layer into a fresh images/tmp/layer-*/ (diff/ + layer.json). Needs no lock: the
+// staging directory is private, and prune leaves young ones alone.
+static fs::path stage_layer(ImageStore& st, const fs::path& dir, std::string_view blob_digest, std::string_view diff_id,
+                            const std::string& chain) {
   std::string hex = store::digest_hex(chain);
-  fs::path final_dir = dir / "layers" / hex;
-  if (fs::exists(final_dir / "layer.json")) return final_dir / "diff";
   if (!st.has_blob(blob_digest)) throw UserError("image store: layer blob " + std::string(blob_digest) + " is missing");
   fs::path stage = store::make_temp_dir(dir, "layer");
   Rollback undo;
@@ -182,19 +180,38 @@ static fs::path unpack_locked(ImageStore& st, const fs::path& dir, std::string_v
   if (opts.compute_digest && res.diff_id != diff_id)
     throw UserError("layer " + std::string(blob_digest) + ": uncompressed content hashes to " + res.diff_id +
                     ", but the image config says " + std::string(diff_id));
-  std::string short_id = hex.substr(0, 16);
   json meta{{"chain_id", chain}, {"diff_id", diff_id}, {"blob", blob_digest}, {"size", res.size},
-            {"entries", res.entries}, {"short", short_id}};
+            {"entries", res.entries}, {"short", hex.substr(0, 16)}};
   write_file_atomic(stage / "layer.json", meta.dump() + "\n");
-  fs::path link = dir / "l" / short_id;
+  undo.dismiss();
+  log::debug("unpacked layer {} ({} bytes)", chain, res.size);
+  return stage;
+}
+
+// Renames a staged layer to layers/<chainhex> (the layer appears complete or not at all), or
+// drops it when another process published that chain first. Callers hold the store lock.
+static fs::path publish_locked(const fs::path& dir, const fs::path& stage, const std::string& chain, int& counter) {
+  std::string hex = store::digest_hex(chain);
+  fs::path final_dir = dir / "layers" / hex;
+  Rollback undo;
+  undo.add([stage] { std::error_code ec; fs::remove_all(stage, ec); });
+  if (fs::exists(final_dir / "layer.json")) return final_dir / "diff";
+  fs::path link = dir / "l" / hex.substr(0, 16);
   std::error_code ec;
   fs::remove(link, ec);
   fs::create_directory_symlink(fs::path("..") / "layers" / hex / "diff", link);
   if (::rename(stage.c_str(), final_dir.c_str()) != 0) throw_errno("rename", stage.string() + " to " + final_dir.string());
   undo.dismiss();
   ++counter;
-  log::debug("unpacked layer {} ({} bytes)", chain, res.size);
   return final_dir / "diff";
+}
+
+// Callers hold the store lock.
+static fs::path unpack_locked(ImageStore& st, const fs::path& dir, std::string_view blob_digest,
+                              std::string_view diff_id, const std::string& chain, int& counter) {
+  fs::path final_dir = dir / "layers" / store::digest_hex(chain);
+  if (fs::exists(final_dir / "layer.json")) return final_dir / "diff";
+  return publish_locked(dir, stage_layer(st, dir, blob_digest, diff_id, chain), chain, counter);
 }
 
 fs::path ImageStore::ensure_layer_unpacked(std::string_view blob_digest, std::string_view diff_id,
@@ -202,8 +219,14 @@ fs::path ImageStore::ensure_layer_unpacked(std::string_view blob_digest, std::st
   std::string chain = chain_id(parent_chain_id, diff_id);
   fs::path final_dir = dir_ / "layers" / store::digest_hex(chain);
   if (fs::exists(final_dir / "layer.json")) return final_dir / "diff";
+  // Unpacked outside the store lock so that the layers of a pull unpack in parallel (holding it,
+  // they took turns); only publishing is locked. Two pulls of one new layer may both unpack it.
+  fs::path stage = stage_layer(*this, dir_, blob_digest, diff_id, chain);
+  Rollback undo;
+  undo.add([stage] { std::error_code ec; fs::remove_all(stage, ec); });
   auto lock = FileLock::acquire(dir_ / "lock");
-  return unpack_locked(*this, dir_, blob_digest, diff_id, chain, unpack_count_);
+  undo.dismiss();
+  return publish_locked(dir_, stage, chain, unpack_count_);
 }
 
 Image ImageStore::commit_image(std::string_view manifest_bytes, std::string_view config_bytes,

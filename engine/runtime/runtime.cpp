@@ -218,6 +218,9 @@ void Runtime::remove(const std::string& name_or_id, bool force) {
     stop(info.id, std::chrono::seconds(0));
   }
   FileLock op = FileLock::acquire(f.op_lock());
+  // A monitor still recording an exit writes into the container's directory: let it finish (it
+  // goes within milliseconds), or removing the directory races with its last state file.
+  wait_until([&] { return !monitor_alive(f); }, std::chrono::seconds(5));
   // A dead monitor may have left the container's processes running: the cgroup kills them.
   auto cg = Cgroup::for_container(info.id);
   cg->destroy();

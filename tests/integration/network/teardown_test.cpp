@@ -3,6 +3,8 @@
 // Taken down the way `down` does it: release each container, its netns goes, then the network.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -91,7 +93,16 @@ TEST_F(Teardown, NothingOfTheRootIsLeftAfterTheLastNetworkGoes) {
 
   links = command_output("ip -o link show");
   for (const auto& name : bridges) EXPECT_EQ(links.find(" " + name + ":"), std::string::npos) << "bridge " << name;
-  for (const auto& name : veths) EXPECT_EQ(links.find(" " + name + "@"), std::string::npos) << "veth " << name;
+  // A veth goes with the container's namespace, which the kernel reaps asynchronously (tens of
+  // ms after its last reference, more on a loaded machine): allow it two seconds.
+  auto veth_left = [&] {
+    links = command_output("ip -o link show");
+    for (const auto& name : veths)
+      if (links.find(" " + name + "@") != std::string::npos) return name;
+    return std::string();
+  };
+  for (int i = 0; i < 40 && !veth_left().empty(); ++i) usleep(50000);
+  EXPECT_EQ(veth_left(), "") << "veth left";
   tables = command_output("nft list tables");
   for (const auto& name : bridges)
     EXPECT_EQ(tables.find(network::table_name(name)), std::string::npos) << "nft table of " << name << ": " << tables;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/integration/registry/registry_fixture.hpp"
 #include "tests/support/privileged.hpp"
 #include "tests/support/test_image.hpp"
 
@@ -19,25 +20,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
 class Registry : public ::testing::Test {
  protected:
   void SetUp() override {
     BERTH_REQUIRE_ROOT();
     char tmpl[] = "/tmp/berth-registry-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
-    port_ = free_port();
+    port_ = free_loopback_port();
     host_ = "127.0.0.1:" + std::to_string(port_);
     std::ofstream(dir_ / "config.yml") << "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " << (dir_ / "data").string()
                                        << "\nhttp:\n  addr: " << host_ << "\nlog:\n  level: error\n";

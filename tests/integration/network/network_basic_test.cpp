@@ -9,6 +9,7 @@
 #include "network/naming.hpp"
 #include "network/netlink.hpp"
 #include "network/network_manager.hpp"
+#include "tests/integration/network/net_fixture.hpp"
 #include "tests/integration/network/net_harness.hpp"
 #include "tests/support/privileged.hpp"
 
@@ -21,49 +22,8 @@ using network::NetworkManager;
 using network::NetworkSpec;
 namespace dns = network::dns;
 
-class NetworkTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    BERTH_REQUIRE_ROOT();
-    tag_ = unique_tag();
-    upstream_ = std::make_unique<FakeUpstream>();
-    nm_ = std::make_unique<NetworkManager>(root_.paths, test_options(upstream_->address()));
-  }
-  void TearDown() override {
-    if (!nm_) return;
-    boxes_.clear();
-    for (const auto& n : nm_->list()) {
-      try {
-        nm_->remove(n.name, true);
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "cleanup of " << n.name << ": " << describe(e);
-      }
-    }
-  }
-  NetnsBox& box(const std::string& name) {
-    boxes_.push_back(std::make_unique<NetnsBox>(root_.paths.runtime / "netns" / name));
-    return *boxes_.back();
-  }
-  AttachRequest req(const std::string& id, const NetnsBox& b, std::vector<std::string> names) {
-    AttachRequest r;
-    r.container_id = id + "-" + tag_;
-    r.container_name = id;
-    r.netns_path = b.path.string();
-    r.dns_names = std::move(names);
-    return r;
-  }
-  NetworkSpec spec(const std::string& n) {
-    NetworkSpec s;
-    s.name = "t" + tag_ + "_" + n;
-    return s;
-  }
-
-  TempRoot root_;
-  std::string tag_;
-  std::unique_ptr<FakeUpstream> upstream_;
-  std::unique_ptr<NetworkManager> nm_;
-  std::vector<std::unique_ptr<NetnsBox>> boxes_;
-};
+// The shared fixture (net_fixture.hpp): its TearDown also checks no bridge or nft table is left.
+using NetworkTest = NetFixture;
 
 TEST_F(NetworkTest, TwoContainersResolveAndReachEachOtherByNameAndAlias) {
   auto info = nm_->ensure(spec("default"));

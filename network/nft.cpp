@@ -1,38 +1,39 @@
 #include "network/nft.hpp"
 
-#include <nftables/libnftables.h>
-
 #include <memory>
 #include <sstream>
 
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "network/naming.hpp"
+#include "network/nft_library.hpp"
 
 namespace berth::network {
 namespace {
 
 struct CtxFree {
-  void operator()(nft_ctx* c) const noexcept { nft_ctx_free(c); }
+  void operator()(nft_ctx* c) const noexcept { nft_library().ctx_free(c); }
 };
 using Ctx = std::unique_ptr<nft_ctx, CtxFree>;
 
 Ctx make_ctx() {
-  Ctx ctx(nft_ctx_new(NFT_CTX_DEFAULT));
+  const NftLibrary& nft = nft_library();
+  Ctx ctx(nft.ctx_new(NFT_CTX_DEFAULT));
   if (!ctx) throw_sys(ENOMEM, "nft_ctx_new");
-  nft_ctx_buffer_output(ctx.get());
-  nft_ctx_buffer_error(ctx.get());
+  nft.ctx_buffer_output(ctx.get());
+  nft.ctx_buffer_error(ctx.get());
   return ctx;
 }
 
 std::string run(nft_ctx* ctx, const std::string& commands) {
-  if (nft_run_cmd_from_buffer(ctx, commands.c_str()) != 0) {
-    std::string err = nft_ctx_get_error_buffer(ctx);
+  const NftLibrary& nft = nft_library();
+  if (nft.run_cmd_from_buffer(ctx, commands.c_str()) != 0) {
+    std::string err = nft.ctx_get_error_buffer(ctx);
     while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
     log::debug("nft input that failed:\n{}", commands);
     throw SysError(EINVAL, "nft", err.substr(0, 400));
   }
-  return nft_ctx_get_output_buffer(ctx);
+  return nft.ctx_get_output_buffer(ctx);
 }
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }

@@ -10,6 +10,8 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libnl-3-dev libnl-route-3-dev libarchive-dev
   libspdlog-dev libfmt-dev libcli11-dev libboost-dev libboost-system-dev libssl-dev libseccomp-dev
   libcap-dev libnftables-dev libgtest-dev libgmock-dev
+  # archives of what libarchive and libxml2 need: the programs link them statically (CMakeLists.txt)
+  nettle-dev libacl1-dev libxml2-dev libicu-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev zlib1g-dev
   # fuzzing (the loader's libFuzzer target is built when clang is present)
   clang
   # tests: the busybox test image, interoperability with real image tools, a local registry,

@@ -7,7 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config git
   # libraries (see DESIGN.md)
-  libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libnl-3-dev libnl-route-3-dev libarchive-dev
+  libfyaml-dev nlohmann-json3-dev libvalijson-dev libnl-3-dev libnl-route-3-dev libarchive-dev
   libspdlog-dev libfmt-dev libcli11-dev libboost-dev libboost-system-dev libssl-dev libseccomp-dev
   libcap-dev libnftables-dev libgtest-dev libgmock-dev
   # archives of what libarchive and libxml2 need: the programs link them statically (CMakeLists.txt)

@@ -1,11 +1,11 @@
 // The canonical renderings of a Project: JSON shaped like `docker compose config --format json`
 // (sorted keys, long forms), the same as YAML, and the per-service config hash.
-#include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
 
 #include "base/sha256.hpp"
 #include "compose/load.hpp"
+#include "compose/normalize/yaml_writer.hpp"
 
 namespace berth::compose {
 namespace {
@@ -357,44 +357,11 @@ json project_json(const Project& p) {
     return j;
 }
 
-void emit(YAML::Emitter& out, const json& j) {
-    if (j.is_object()) {
-        out << YAML::BeginMap;
-        for (const auto& [k, v] : j.items()) {
-            out << YAML::Key << k << YAML::Value;
-            emit(out, v);
-        }
-        out << YAML::EndMap;
-    } else if (j.is_array()) {
-        out << YAML::BeginSeq;
-        for (const auto& v : j) emit(out, v);
-        out << YAML::EndSeq;
-    } else if (j.is_string()) {
-        const std::string& s = j.get_ref<const std::string&>();
-        // quote what YAML would otherwise read back as another type
-        bool plain_ok = !s.empty() && json::accept(s) == false && s != "null" && s != "~" && s != "yes" && s != "no" &&
-                        s != "on" && s != "off";
-        if (plain_ok)
-            out << s;
-        else
-            out << YAML::DoubleQuoted << s;
-    } else if (j.is_null()) {
-        out << "null";
-    } else {
-        out << j.dump();
-    }
-}
-
 }  // namespace
 
 std::string to_json(const Project& p, int indent) { return project_json(p).dump(indent) + "\n"; }
 
-std::string to_yaml(const Project& p) {
-    YAML::Emitter out;
-    out.SetIndent(2);
-    emit(out, project_json(p));
-    return std::string(out.c_str()) + "\n";
-}
+std::string to_yaml(const Project& p) { return yaml_text(project_json(p)); }
 
 std::string config_hash(const Service& s) {
     Service copy = s;

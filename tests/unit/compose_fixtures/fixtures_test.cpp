@@ -21,6 +21,7 @@
 
 #include "base/error.hpp"
 #include "compose/load.hpp"
+#include "compose/load/yaml_reader.hpp"
 
 namespace berth::compose {
 namespace {
@@ -118,6 +119,20 @@ TEST_P(ComposeFixture, LoadsToExpectedJson) {
     json got = json::parse(actual);
     EXPECT_EQ(got, expected) << GetParam() << ": differences (RFC 6902 patch from expected to actual):\n"
                              << json::diff(expected, got).dump(2);
+}
+
+// `config` prints YAML: reading it back must give exactly what `config --format json` prints.
+TEST_P(ComposeFixture, YamlRenderingReadsBackAsTheJson) {
+    fs::path dir = kRoot / GetParam();
+    Project p;
+    try {
+        p = load_project(options_for(dir));
+    } catch (const std::exception& e) {
+        FAIL() << GetParam() << ": load failed: " << relocate(describe(e));
+    }
+    const std::string yaml = to_yaml(p);
+    json back = to_json(berth::compose::load::read_yaml(yaml, "rendered.yaml"));
+    EXPECT_EQ(back, json::parse(to_json(p, 2))) << yaml;
 }
 
 std::string first_line(std::string s) {

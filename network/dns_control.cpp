@@ -116,7 +116,9 @@ void DnsControl::spawn() const {
 
 std::string DnsControl::apply(const DnsTable& table) {
   fs::create_directories(dir_);
-  write_file_atomic(table_path(), dns_table_to_json(table), 0600);
+  // Rebuilt from the network records at every change, and the server it feeds dies with a
+  // reboot: no fsync (it was most of a container's network attach).
+  write_file_atomic(table_path(), dns_table_to_json(table), 0600, Sync::No);
   if (table.networks.empty()) {
     auto pid = running_pid();
     if (!pid) return "";

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "base/error.hpp"
+#include "base/heap.hpp"
 #include "base/log.hpp"
 #include "cli/command.hpp"
 #include "cli/hidden_modes.hpp"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     if (auto rc = berth::cli::run_hidden_mode(argc, argv)) return *rc;
   }
 
+  berth::use_huge_page_heap();
   berth::cli::Context ctx;
   CLI::App app{"berth: define and run multi-container applications, no daemon needed", "berth"};
   app.set_version_flag("-v,--version", std::string("berth version ") + BERTH_VERSION);

@@ -70,4 +70,8 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data,
   }
 }
 
+void start_writeback(int fd, long long offset, long long length) {
+  if (length > 0) (void)::sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+}
+
 }  // namespace berth

@@ -15,6 +15,11 @@ std::optional<std::string> try_read_file(const std::filesystem::path& path);
 // for a power loss: meant for state that describes what a reboot destroys anyway (running
 // containers, kernel network objects) and is rewritten often.
 enum class Sync { Yes, No };
+
+// Asks the kernel to start writing [offset, offset + length) of fd to disk now, without waiting
+// (sync_file_range WRITE). For data that will be fsync'ed later anyway: the disk then works
+// while the program goes on, instead of all at the final sync. Best effort, errors ignored.
+void start_writeback(int fd, long long offset, long long length);
 void write_file_atomic(const std::filesystem::path& path, std::string_view data, unsigned mode = 0644,
                        Sync sync = Sync::Yes);
 

@@ -10,8 +10,17 @@ namespace berth {
 
 void Sha256::CtxFree::operator()(evp_md_ctx_st* c) const noexcept { EVP_MD_CTX_free(c); }
 
+namespace {
+// Fetched once: with OpenSSL 3, initialising with EVP_sha256() looks the algorithm up in the
+// provider store (under locks) at every digest, and berth makes one per blob, layer and file.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md ? md : EVP_sha256();
+}
+}  // namespace
+
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), sha256_md(), nullptr) != 1)
     throw std::runtime_error("sha256: cannot initialise OpenSSL digest");
 }
 Sha256::~Sha256() = default;

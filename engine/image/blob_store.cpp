@@ -22,6 +22,7 @@ struct BlobWriter::State {
   std::uint64_t size = 0;
   bool committed = false;
   std::string buf;  // coalesces small writes
+  std::uint64_t written = 0, written_back = 0;
 
   void flush() {
     const char* p = buf.data();
@@ -35,7 +36,12 @@ struct BlobWriter::State {
       p += n;
       left -= static_cast<size_t>(n);
     }
+    written += buf.size();
     buf.clear();
+    if (written - written_back >= (8u << 20)) {  // committed with fsync: let the disk start now
+      start_writeback(fd.get(), static_cast<long long>(written_back), static_cast<long long>(written - written_back));
+      written_back = written;
+    }
   }
   ~State() {
     if (!committed && !tmp_path.empty()) ::unlink(tmp_path.c_str());

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/file_io.hpp"
 #include "base/sha256.hpp"
 #include "base/unique_fd.hpp"
 
@@ -238,6 +239,9 @@ class Extractor {
     }
     if (archive_entry_size_is_set(e) && pos < archive_entry_size(e) && ::ftruncate(fd, archive_entry_size(e)) != 0)
       throw_errno("truncate", name);
+    // The layer is synced at the end: start the bigger files' writeback now, so that the disk
+    // works while the rest is unpacked instead of all at the final syncfs.
+    if (opts_.sync && pos >= (256 << 10)) start_writeback(fd, 0, pos);
   }
 
   // Opens (creating missing components as 0755 root dirs) a directory below the root. Symlinks

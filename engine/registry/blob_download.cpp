@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/file_io.hpp"
 #include "base/log.hpp"
 #include "base/sha256.hpp"
 #include "base/unique_fd.hpp"
@@ -20,6 +21,8 @@ namespace berth::engine::registry {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr std::uint64_t kWritebackStep = 8u << 20;
 
 void write_all(int fd, const char* p, std::size_t n, const fs::path& path) {
   while (n > 0) {
@@ -118,6 +121,7 @@ std::uint64_t download_blob(RegistrySession& session, const std::string& repo, c
                             "- with Content-Range \"" + cr + "\"");
         }
       };
+      std::uint64_t written_back = off;
       auto sink = [&](const char* p, std::size_t n) {
         if (stop && stop->load()) throw UserError("pull cancelled");
         if (off + n > d.size) {
@@ -128,6 +132,10 @@ std::uint64_t download_blob(RegistrySession& session, const std::string& repo, c
         write_all(fd.get(), p, n, part);
         hash.update(p, n);
         off += n;
+        if (off - written_back >= kWritebackStep) {  // the disk works while the rest arrives
+          start_writeback(fd.get(), written_back, off - written_back);
+          written_back = off;
+        }
         fetched += n;
         auto now = std::chrono::steady_clock::now();
         if (progress.bytes && (now - last_report > std::chrono::milliseconds(100) || off == d.size)) {

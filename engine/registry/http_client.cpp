@@ -131,12 +131,28 @@ std::string ssl_error_text(const error_code& ec, SSL* s) {
 struct HttpClient::Impl {
   asio::io_context ioc;
   ssl::context ctx{ssl::context::tls_client};
+  bool ctx_ready = false;  // CA store loaded: on the first TLS connection (plain HTTP needs none)
   TlsSettings tls;
   std::chrono::seconds timeout;
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   std::string conn_key;  // scheme://authority of the open connection
   beast::flat_buffer buf;
+
+  // Loading the system CA store parses every certificate in it: only for TLS connections.
+  void prepare_tls() {
+    if (ctx_ready) return;
+    error_code ec;
+    ctx.set_default_verify_paths(ec);  // honours SSL_CERT_FILE / SSL_CERT_DIR
+    if (ec) log::debug("TLS: no default CA paths: {}", ec.message());
+    for (auto& f : tls.ca_files) {
+      ctx.load_verify_file(f.string(), ec);
+      if (ec) throw UserError("cannot load CA certificate " + f.string() + ": " + ec.message());
+    }
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    ctx_ready = true;
+  }
 
   // Runs one asynchronous operation to completion and returns its error.
   template <class Start>
@@ -174,6 +190,7 @@ struct HttpClient::Impl {
     if (ec) throw TransportError(TransportError::Kind::Connect, "cannot resolve " + url.host + ": " + ec.message());
     beast::tcp_stream* stream;
     if (url.scheme == "https") {
+      prepare_tls();
       secure.emplace(ioc, ctx);
       stream = &beast::get_lowest_layer(*secure);
     } else {
@@ -347,15 +364,6 @@ HttpClient::HttpClient(TlsSettings tls, std::chrono::seconds timeout) : impl_(st
   // at 64 KiB): left to grow on its own, the buffer stays around 1 KiB and a 200 MB pull took
   // ~400 000 recvmsg calls (each with a timer update and an epoll_wait).
   impl_->buf.reserve(64 * 1024);
-  error_code ec;
-  impl_->ctx.set_default_verify_paths(ec);  // honours SSL_CERT_FILE / SSL_CERT_DIR
-  if (ec) log::debug("TLS: no default CA paths: {}", ec.message());
-  for (auto& f : impl_->tls.ca_files) {
-    impl_->ctx.load_verify_file(f.string(), ec);
-    if (ec) throw UserError("cannot load CA certificate " + f.string() + ": " + ec.message());
-  }
-  impl_->ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
 }
 
 HttpClient::~HttpClient() = default;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -78,6 +79,8 @@ struct ProjectRuntime::Impl {
   std::mutex made_mutex;
   std::vector<std::string> made_containers;  // by this up: removed again when it fails
   std::vector<std::string> made_networks;
+  std::mutex image_mutex;
+  std::map<std::string, engine::Image> image_cache;  // image() lookups of this run, by reference
 
   explicit Impl(ProjectRuntime& s)
       : self(s), p(s.project_), images(s.paths_), volumes(s.paths_), networks(s.paths_) {}
@@ -140,8 +143,17 @@ struct ProjectRuntime::Impl {
     return out;
   }
 
+  // The store reads every image record per lookup; an up asks once per service and container.
+  engine::Image image(const std::string& ref) {
+    std::lock_guard lk(image_mutex);
+    if (auto it = image_cache.find(ref); it != image_cache.end()) return it->second;
+    engine::Image img = images.get(ref);
+    image_cache.emplace(ref, img);
+    return img;
+  }
+
   std::string desired_hash(const Service& s) {
-    engine::Image img = images.get(s.image);
+    engine::Image img = image(s.image);
     return sha256_hex(config_hash(s) + img.id);
   }
 
@@ -184,7 +196,7 @@ struct ProjectRuntime::Impl {
   std::string create_container(const Service& s, int number, const std::string& name, const std::string& hash,
                                const std::map<std::string, std::string>& previous_anonymous, bool oneoff = false) {
     if (s.image.empty()) throw UserError("service " + s.name + ": building images is not supported; give an image");
-    engine::Image img = images.get(s.image);
+    engine::Image img = image(s.image);
     engine::ImageConfig cfg = images.config(img);
     auto layers = images.layer_dirs(img);
 

@@ -7,6 +7,7 @@
 
 #include "base/error.hpp"
 #include "cli/compose_project.hpp"
+#include "cli/foreground_output.hpp"
 #include "compose/normalize/ports_volumes.hpp"
 #include "compose/normalize/values.hpp"
 
@@ -51,9 +52,10 @@ int run_oneoff(const Context& ctx, const RunFlags& f) {
     if (eq == std::string::npos || eq == 0) throw UserError("bad --label \"" + l + "\": expected KEY=VALUE");
     o.labels[l.substr(0, eq)] = l.substr(eq + 1);
   }
-  // Output is passed through unprefixed; stdin is not attached (see the README's limits).
-  o.tty = false;
-  o.stdin_open = false;
+  // As docker compose run: a tty when this is a terminal (unless -T), stdin kept open unless
+  // -i=false; a foreground run gets this terminal (or, without either, follows the output).
+  o.tty = !f.detach && !f.no_tty && (f.tty || (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)));
+  o.stdin_open = f.interactive && !f.detach;
   ProjectRuntime pr(ctx.global.state(), p, f.detach ? progress_printer(ctx) : compose::orchestrate::Progress{});
   std::string id = pr.run(o, ctx.global.parallel);
   auto& rt = pr.runtime();
@@ -61,13 +63,7 @@ int run_oneoff(const Context& ctx, const RunFlags& f) {
     fmt::print("{}\n", rt.inspect(id).name);
     return 0;
   }
-  engine::LogsOptions lo;
-  lo.follow = true;
-  rt.logs(id, lo, [](const engine::LogEntry& e) {
-    std::FILE* out = e.stream == "stderr" ? stderr : stdout;
-    fmt::print(out, "{}", e.line);
-    std::fflush(out);
-  });
+  show_foreground_output(rt, id);
   int rc = rt.wait(id);
   if (f.rm) rt.remove(id, true);
   return rc;

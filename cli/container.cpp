@@ -7,6 +7,7 @@
 
 #include "base/error.hpp"
 #include "cli/command.hpp"
+#include "cli/foreground_output.hpp"
 #include "engine/image/image_store.hpp"
 #include "engine/runtime/runtime.hpp"
 
@@ -194,9 +195,7 @@ const CommandRegistration reg(300, [](CLI::App& app, Context& ctx) {
         fmt::print("{}\n", id);
         return 0;
       }
-      engine::LogsOptions o;
-      o.follow = true;
-      print_logs(rt, id, o);
+      show_foreground_output(rt, id);
       int rc = rt.wait(id);
       if (run->rm) rt.remove(id, true);
       return rc;

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <string>
 
+#include "engine/monitor/attach_server.hpp"
 #include "engine/monitor/health.hpp"
 #include "engine/monitor/json_log.hpp"
 #include "engine/monitor/kv_text.hpp"
@@ -76,6 +77,7 @@ class Monitor {
   int exit_status_ = 0;
   bool stop_requested_ = false;
   HealthChecker health_;
+  AttachServer attach_;  // listening when the container has a tty or an open stdin
 };
 
 // One start: clone + Ready, then (first time) the runtime's go-ahead, then Start.
@@ -110,6 +112,9 @@ bool Monitor::start_once() {
     reply_ctl("error " + error);
     return false;
   }
+  // Input from an attached terminal must never block the monitor (attach_server.cpp).
+  for (int fd : {cfg_.tty ? cur_.out_fd : cur_.stdin_fd})
+    if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   st_.status = "running";
   st_.pid = cur_.pid;
   st_.started_at = now_text();
@@ -143,6 +148,7 @@ void Monitor::on_stream(int& fd, const char* name, LineSplitter& split) {
   char t[kTimeBufSize];
   format_now(t);
   split.feed(buf, static_cast<std::size_t>(n), [&](const char* line, std::size_t len) { log_.write(name, line, len, t); });
+  attach_.output(name[3] == 'e' ? 'E' : 'o', buf, static_cast<std::size_t>(n));  // "stderr" / "stdout"
 }
 
 void Monitor::handle_signals() {
@@ -172,25 +178,37 @@ void Monitor::handle_signals() {
 void Monitor::supervise() {
   exited_ = false;
   while (!exited_) {
-    struct pollfd fds[4];
+    struct pollfd fds[6];
     int n = 0;
     fds[n++] = {sigfd_, POLLIN, 0};
-    int out_i = -1, err_i = -1, health_i = -1;
+    int out_i = -1, err_i = -1, health_i = -1, listen_i = -1, client_i = -1;
     if (cur_.out_fd >= 0) out_i = n, fds[n++] = {cur_.out_fd, POLLIN, 0};
     if (cur_.err_fd >= 0) err_i = n, fds[n++] = {cur_.err_fd, POLLIN, 0};
     if (health_.output_fd() >= 0) health_i = n, fds[n++] = {health_.output_fd(), POLLIN, 0};
+    if (attach_.listen_fd() >= 0) listen_i = n, fds[n++] = {attach_.listen_fd(), POLLIN, 0};
+    if (attach_.client_fd() >= 0) client_i = n, fds[n++] = {attach_.client_fd(), POLLIN, 0};
     int timeout = health_.enabled(cfg_) ? health_.timeout_ms(now_ms()) : -1;
     int r = ::poll(fds, static_cast<nfds_t>(n), timeout);
     if (r < 0 && errno != EINTR) break;
     if (out_i >= 0 && fds[out_i].revents) on_stream(cur_.out_fd, "stdout", out_split_);
     if (err_i >= 0 && fds[err_i].revents) on_stream(cur_.err_fd, "stderr", err_split_);
     if (health_i >= 0 && fds[health_i].revents) health_.on_output();
+    if (listen_i >= 0 && fds[listen_i].revents) attach_.on_accept();
+    if (client_i >= 0 && fds[client_i].revents) {
+      if (cfg_.tty) {
+        int master = cur_.out_fd;  // input and window sizes both go to the pty master
+        attach_.on_client(master, master);
+      } else {
+        attach_.on_client(cur_.stdin_fd, -1);
+      }
+    }
     if (fds[0].revents) handle_signals();
     if (health_.enabled(cfg_) && !exited_) health_.tick(cfg_, cur_.pid, st_, now_ms());
   }
   health_.stop();
   // Everything in the PID namespace died with its init; what they wrote is still in the pipes.
   drain_output(now_ms() + 2000);
+  attach_.close_client();  // the attached terminal sees the end, and then asks for the exit code
 }
 
 void Monitor::drain_output(std::int64_t deadline) {
@@ -241,6 +259,13 @@ int Monitor::run() {
   if (!log_.open(cfg_.log_path.c_str(), cfg_.log_max_size, cfg_.log_max_file)) {
     reply_ctl("error " + make_error(errno, 125, "open log " + cfg_.log_path + ": " + std::strerror(errno)));
     return 1;
+  }
+  if (cfg_.tty || cfg_.stdin_open) {
+    std::string dir = cfg_.state_path.substr(0, cfg_.state_path.rfind('/'));
+    if (!attach_.listen(dir)) {
+      reply_ctl("error " + make_error(errno, 125, "attach socket in " + dir + ": " + std::strerror(errno)));
+      return 1;
+    }
   }
   // Keep what the last run recorded (restart count, last health) until this one starts.
   std::string old;

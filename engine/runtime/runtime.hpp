@@ -259,6 +259,12 @@ class Runtime {
   // Runs a process in the container's namespaces and cgroup with the caller's stdio (or a pty);
   // returns its exit status (126/127 as Docker does when it cannot be executed).
   int exec(const std::string& id, const ExecOptions& options);
+  // Relays a terminal to a running container with a tty or an open stdin (its monitor's attach
+  // socket): `in` to the container's stdin, its output to `out` (stderr to `err`), and, with a
+  // tty, `out`'s window size now and at every SIGWINCH (blocked in the calling thread meanwhile:
+  // call it with no other thread running). Returns when the container's output has ended (true), or false at once when the
+  // container has no attach socket or no monitor to answer (it exited already).
+  bool attach(const std::string& id, int in, int out, int err);
   // Reads the log; calls `sink` per entry (and, with follow, keeps going until the container stops).
   void logs(const std::string& id, const LogsOptions& options, const std::function<void(const LogEntry&)>& sink);
   // ps-like rows of the container's processes: header + rows (UID PID PPID STIME CMD).

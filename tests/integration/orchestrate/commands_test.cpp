@@ -111,6 +111,16 @@ TEST_F(Commands, RunIsAOneOffWithOverridesAndItsExitCode) {
   EXPECT_NE(out.find("no such service: nosuch"), std::string::npos) << out;
 }
 
+// As docker compose run: stdin is the one-off's (-i is the default), to its end; -T without a tty.
+TEST_F(Commands, RunPassesStdinToTheOneOff) {
+  write(kTwo);
+  std::ofstream(dir_ / "in.txt") << "a\nb\nc\nd\n";
+  std::string out;
+  int rc = berth("run --rm --no-deps -T app sh -c 'wc -l; exit 4' < " + quote((dir_ / "in.txt").string()), &out);
+  EXPECT_EQ(rc, 4) << out;
+  EXPECT_NE(out.find("4\n"), std::string::npos) << out;
+}
+
 TEST_F(Commands, EventsStreamsLifecycleAsJsonLines) {
   write(kTwo);
   std::string log = (dir_ / "events.out").string();

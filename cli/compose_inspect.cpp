@@ -1,4 +1,4 @@
-// berth ps / logs / exec / port / ls: looking at a running project.
+// berth ps / images / logs / exec / port / ls: looking at a running project.
 #include <fmt/core.h>
 
 #include <array>
@@ -11,6 +11,8 @@
 #include "base/error.hpp"
 #include "cli/compose_logs.hpp"
 #include "cli/compose_project.hpp"
+#include "cli/human_size.hpp"
+#include "engine/image/image_store.hpp"
 #include "compose/orchestrate/labels.hpp"
 #include "network/network_manager.hpp"
 
@@ -106,6 +108,59 @@ const CommandRegistration ps_reg(20, [](CLI::App& app, Context& ctx) {
   cmd->add_option("--status", f->status, "Filter by state (running, exited, ...)");
   cmd->add_option("services", f->names, "Services");
   cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return run_ps(ctx, *f); }; });
+});
+
+// As `docker compose images`: the image of each of the project's containers.
+int run_images(const Context& ctx, const std::string& format, bool quiet, const std::vector<std::string>& names) {
+  compose::Project p = load_project(ctx);
+  ProjectRuntime pr(ctx.global.state(), p);
+  engine::ImageStore store(ctx.global.state());
+  nlohmann::json rows = nlohmann::json::array();
+  std::set<std::string> ids;
+  for (const auto& c : pr.containers(true)) {
+    if (!names.empty() && std::find(names.begin(), names.end(), service_of(c)) == names.end()) continue;
+    auto img = store.find(c.image_id);
+    std::string repo = c.image, tag;
+    try {
+      auto ref = engine::parse_reference(c.image);
+      std::string fam = ref.familiar();
+      if (!ref.tag.empty() && fam.size() > ref.tag.size()) {
+        repo = fam.substr(0, fam.size() - ref.tag.size() - 1);
+        tag = ref.tag;
+      }
+    } catch (const UserError&) {  // an image id rather than a reference: shown as given
+    }
+    ids.insert(c.image_id);
+    rows.push_back({{"ID", c.image_id}, {"ContainerName", c.name}, {"Repository", repo}, {"Tag", tag},
+                    {"Size", img ? img->size : 0}});
+  }
+  if (quiet) {
+    for (const auto& id : ids) fmt::print("{}\n", id);
+    return 0;
+  }
+  if (format == "json") {
+    fmt::print("{}\n", rows.dump(2));
+    return 0;
+  }
+  fmt::print("{:<30} {:<40} {:<12} {:<14} {:>9}\n", "CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE");
+  for (const auto& r : rows)
+    fmt::print("{:<30} {:<40} {:<12} {:<14} {:>9}\n", r["ContainerName"].get<std::string>(),
+               r["Repository"].get<std::string>(), r["Tag"].get<std::string>(),
+               r["ID"].get<std::string>().substr(7, 12), human_size(r["Size"].get<std::int64_t>()));
+  return 0;
+}
+
+const CommandRegistration images_reg(25, [](CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("images", "List the images of the project's containers");
+  auto format = std::make_shared<std::string>("table");
+  auto quiet = std::make_shared<bool>(false);
+  auto names = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_flag("-q,--quiet", *quiet, "Only image ids");
+  cmd->add_option("services", *names, "Services");
+  cmd->callback([&ctx, format, quiet, names] {
+    ctx.action = [&ctx, format, quiet, names] { return run_images(ctx, *format, *quiet, *names); };
+  });
 });
 
 const CommandRegistration logs_reg(21, [](CLI::App& app, Context& ctx) {

@@ -1,4 +1,4 @@
-// `berth image ...` and `berth images`: the image store from the command line.
+// `berth image ...`: the image store from the command line (`berth images` is compose's, per project).
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
 #include "cli/command.hpp"
+#include "cli/human_size.hpp"
 #include "engine/image/image_store.hpp"
 
 namespace berth::cli {
@@ -15,17 +16,6 @@ namespace {
 
 using engine::ImageStore;
 using nlohmann::json;
-
-std::string human_size(std::int64_t b) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{}B", b) : fmt::format("{:.3g}{}", v, units[u]);
-}
 
 // "-" or empty means stdin/stdout.
 UniqueFd open_in(const std::string& file) {
@@ -106,7 +96,6 @@ const CommandRegistration reg(300, [](CLI::App& app, Context& ctx) {
   image->require_subcommand(1);
 
   add_ls(image->add_subcommand("ls", "List images")->alias("list"), ctx);
-  add_ls(app.add_subcommand("images", "List images"), ctx);
 
   {
     auto* cmd = image->add_subcommand("load", "Load images from a docker-save or OCI archive");

@@ -122,7 +122,7 @@ Image ImageStore::get(std::string_view q) const {
   if (auto im = find(q)) return *im;
   bool hexy = q.starts_with("sha256:") || (q.size() >= 4 && is_hex(q));
   if (!hexy) parse_reference(q);  // an invalid reference says why
-  throw UserError("image not found: " + std::string(q) + " (see 'berth images'; load, import or pull it first)");
+  throw UserError("image not found: " + std::string(q) + " (see 'berth image ls'; load, import or pull it first)");
 }
 
 std::vector<ImageUsage> ImageStore::usage() const {

@@ -154,7 +154,7 @@ class ImageStore {
   // Lookup by reference ("redis", "docker.io/library/redis:7"), full id "sha256:<hex>", hex, or
   // a unique id prefix (>= 4 hex chars). nullopt if unknown.
   std::optional<Image> find(std::string_view ref_or_id) const;
-  // As find, but throws UserError("image not found: X (see 'berth images'; load or import it first)").
+  // As find, but throws UserError("image not found: X (see 'berth image ls'; load or import it first)").
   Image get(std::string_view ref_or_id) const;
   std::vector<Image> list() const;
   std::vector<ImageUsage> usage() const;

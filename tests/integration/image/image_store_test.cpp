@@ -216,7 +216,7 @@ TEST_F(Store, ImportWithChangesFromStdin) {
   EXPECT_NE(i["Manifest"]["Layers"][0], i["RootFS"]["Layers"][0]);
   EXPECT_NE(run_command(berth(root) + " image import -c 'RUN true' " + (base_ / "rootfs.tgz").string() + " x:1", &out), 0);
   EXPECT_NE(out.find("unsupported instruction \"RUN\""), std::string::npos) << out;
-  ASSERT_EQ(run_command(berth(root) + " images --format json", &out), 0);
+  ASSERT_EQ(run_command(berth(root) + " image ls --format json", &out), 0);
   auto list = json::parse(out);
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0]["RepoTags"][0], "my/app:1");

@@ -3,7 +3,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <set>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/integration/orchestrate/project_fixture.hpp"
 
@@ -119,6 +122,28 @@ TEST_F(Commands, RunPassesStdinToTheOneOff) {
   int rc = berth("run --rm --no-deps -T app sh -c 'wc -l; exit 4' < " + quote((dir_ / "in.txt").string()), &out);
   EXPECT_EQ(rc, 4) << out;
   EXPECT_NE(out.find("4\n"), std::string::npos) << out;
+}
+
+// As docker compose images: one row per container of the project, with its image.
+TEST_F(Commands, ImagesListsTheImagesOfTheProjectsContainers) {
+  write(kTwo);
+  std::string out;
+  ASSERT_EQ(berth("up -d", &out), 0) << out;
+  ASSERT_EQ(berth("images --format json", &out), 0) << out;
+  auto rows = nlohmann::json::parse(out);
+  ASSERT_EQ(rows.size(), 2u) << out;
+  std::set<std::string> names;
+  for (const auto& r : rows) {
+    names.insert(r["ContainerName"].get<std::string>());
+    EXPECT_EQ(r["ID"].get<std::string>().rfind("sha256:", 0), 0u) << out;
+    EXPECT_GT(r["Size"].get<std::int64_t>(), 0) << out;
+  }
+  EXPECT_EQ(names, (std::set<std::string>{project_ + "-app-1", project_ + "-db-1"})) << out;
+  ASSERT_EQ(berth("images db", &out), 0) << out;
+  EXPECT_NE(out.find("CONTAINER"), std::string::npos) << out;
+  EXPECT_NE(out.find(project_ + "-db-1"), std::string::npos) << out;
+  EXPECT_EQ(out.find(project_ + "-app-1"), std::string::npos) << out;
+  ASSERT_EQ(berth("down -t 1", &out), 0) << out;
 }
 
 TEST_F(Commands, EventsStreamsLifecycleAsJsonLines) {

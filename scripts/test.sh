@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_WERROR=$werror >/dev/null
+# Optimized as a user's build, without debug information: the statically linked test programs
+# are several times faster to link without it, which keeps a CI run well inside its time limit.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DBERTH_WERROR=$werror >/dev/null
 cmake --build "$build" -j"$(nproc)"
 log=$(mktemp)
 set +e

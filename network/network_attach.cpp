@@ -180,12 +180,23 @@ void NetworkManager::detach_all(const std::string& container_id, bool delete_lin
   if (changed) d.sync_dns();
 }
 
-void NetworkManager::release(const std::string& container_id) {
-  detach_all(container_id);
+void NetworkManager::release(const std::string& container_id) { release(std::vector<std::string>{container_id}); }
+
+void NetworkManager::release(const std::vector<std::string>& container_ids) {
   auto& d = *impl_;
   auto l = d.lock();
-  for (auto rec : d.store.load_all())
-    if (rec.endpoints.erase(container_id)) d.store.save(rec);
+  std::set<std::string> ids(container_ids.begin(), container_ids.end());
+  bool changed = false;
+  for (auto rec : d.store.load_all()) {
+    bool had_ports = std::erase_if(rec.ports, [&](const PortRecord& p) { return ids.count(p.container_id) > 0; }) > 0;
+    bool had_endpoints = std::erase_if(rec.endpoints, [&](const auto& e) { return ids.count(e.first) > 0; }) > 0;
+    if (!had_ports && !had_endpoints) continue;
+    d.store.save(rec);
+    if (had_ports) apply_network_table(rec);
+    changed = true;
+  }
+  // Their veths go with their network namespaces (the kernel reaps them in the background).
+  if (changed) d.sync_dns();
 }
 
 std::vector<Attachment> NetworkManager::attachments(const std::string& container_id) const {

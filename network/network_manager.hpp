@@ -166,6 +166,8 @@ class NetworkManager {
   void detach_all(const std::string& container_id, bool delete_links = false);
   // detach_all + forget the container's address leases (container removed for good).
   void release(const std::string& container_id);
+  // The same for several containers: one pass over the network records and one DNS update.
+  void release(const std::vector<std::string>& container_ids);
   std::vector<Attachment> attachments(const std::string& container_id) const;
 
   // Throws UserError naming the port and the process holding it (when findable) if any mapping's

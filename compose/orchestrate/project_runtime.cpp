@@ -381,14 +381,26 @@ struct ProjectRuntime::Impl {
   }
 
   void remove_container(const ContainerInfo& c, std::optional<std::chrono::seconds> timeout, bool volumes_too) {
-    if (c.running()) {
-      say("Container " + c.name, "Stopping");
-      self.runtime_.stop(c.id, timeout);
-    }
-    {
-      std::lock_guard lk(net_mutex);
-      networks.release(c.id);
-    }
+    stop_container(c, timeout);
+    release_network({c});
+    remove_stopped(c, volumes_too);
+  }
+
+  void stop_container(const ContainerInfo& c, std::optional<std::chrono::seconds> timeout) {
+    if (!c.running()) return;
+    say("Container " + c.name, "Stopping");
+    self.runtime_.stop(c.id, timeout);
+  }
+
+  // Addresses, DNS names and published ports of containers that go away, in one network update.
+  void release_network(const std::vector<ContainerInfo>& cs) {
+    std::vector<std::string> ids;
+    for (const auto& c : cs) ids.push_back(c.id);
+    std::lock_guard lk(net_mutex);
+    networks.release(ids);
+  }
+
+  void remove_stopped(const ContainerInfo& c, bool volumes_too) {
     self.runtime_.remove(c.id, true);
     if (volumes_too)
       for (const auto& m : c.spec.mounts)
@@ -585,7 +597,11 @@ void ProjectRuntime::down(const DownOptions& opts) {
     levels = {};
   }
   auto stop_batch = [&](const std::vector<ContainerInfo>& batch) {
-    parallel_for(batch, -1, [&](const ContainerInfo& c) { impl.remove_container(c, opts.timeout, opts.volumes); });
+    if (batch.empty()) return;
+    // Stop them all, hand their network resources back in one update, then remove them all.
+    parallel_for(batch, -1, [&](const ContainerInfo& c) { impl.stop_container(c, opts.timeout); });
+    impl.release_network(batch);
+    parallel_for(batch, -1, [&](const ContainerInfo& c) { impl.remove_stopped(c, opts.volumes); });
   };
   std::vector<ContainerInfo> orphans;
   // One-off containers (`run`) always go; containers of services the file no longer has only

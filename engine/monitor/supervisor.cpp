@@ -113,8 +113,7 @@ bool Monitor::start_once() {
     return false;
   }
   // Input from an attached terminal must never block the monitor (attach_server.cpp).
-  for (int fd : {cfg_.tty ? cur_.out_fd : cur_.stdin_fd})
-    if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  if (int in = cfg_.tty ? cur_.out_fd : cur_.stdin_fd; in >= 0) ::fcntl(in, F_SETFL, ::fcntl(in, F_GETFL) | O_NONBLOCK);
   st_.status = "running";
   st_.pid = cur_.pid;
   st_.started_at = now_text();
@@ -148,7 +147,7 @@ void Monitor::on_stream(int& fd, const char* name, LineSplitter& split) {
   char t[kTimeBufSize];
   format_now(t);
   split.feed(buf, static_cast<std::size_t>(n), [&](const char* line, std::size_t len) { log_.write(name, line, len, t); });
-  attach_.output(name[3] == 'e' ? 'E' : 'o', buf, static_cast<std::size_t>(n));  // "stderr" / "stdout"
+  attach_.output(std::strcmp(name, "stderr") == 0 ? 'E' : 'o', buf, static_cast<std::size_t>(n));
 }
 
 void Monitor::handle_signals() {

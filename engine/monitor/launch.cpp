@@ -24,7 +24,8 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
-// Blocking receive of one datagram; "" on EOF; false on error.
+}  // namespace
+
 bool recv_msg(int fd, std::string& out, bool& eof) {
   eof = false;
   for (;;) {
@@ -43,6 +44,8 @@ bool recv_msg(int fd, std::string& out, bool& eof) {
     return true;
   }
 }
+
+namespace {
 
 int reap(pid_t pid) {
   int status = 0;

@@ -24,6 +24,9 @@ struct Launched {
 bool launch_init(const Config& cfg, Launched& out, std::string& error, int* status);
 // Sends Start and waits until exec happened. On failure: false, `error` as above, child reaped.
 bool start_init(Launched& l, std::string& error, int* status);
+// Blocking receive of one whole datagram into `out`; eof set (and true returned) when the peer
+// closed; false on error.
+bool recv_msg(int fd, std::string& out, bool& eof);
 // An init error datagram built by the monitor itself (message JSON-escaped).
 std::string make_error(int err, int exit_code, const std::string& message);
 // Closes every fd of `l` (not the process).

@@ -1,6 +1,6 @@
 #pragma once
-// What the runtime tells a container's monitor (<dir>/monitor.conf, key=value lines): written by
-// Runtime::start, read by berth-monitor. Shared so both sides agree on the keys.
+// What the runtime tells a container's monitor (key=value lines, the first datagram on its ctl
+// socket): sent by Runtime::start, read by berth-monitor. Shared so both sides agree on the keys.
 #include <string>
 
 namespace berth::monitor {

@@ -318,14 +318,10 @@ int Monitor::run() {
 
 }  // namespace
 
-int run_monitor(const char* config_path, int ctl_fd) {
+int run_monitor(int ctl_fd) {
   std::string text;
-  if (!read_small_file(config_path, text)) {
-    std::string e = make_error(errno, 125, std::string("read ") + config_path + ": " + std::strerror(errno));
-    std::string msg = "error " + e;
-    ::send(ctl_fd, msg.data(), msg.size(), MSG_NOSIGNAL);
-    return 1;
-  }
+  bool eof = false;
+  if (!recv_msg(ctl_fd, text, eof) || eof) return 0;
   ::fcntl(ctl_fd, F_SETFD, FD_CLOEXEC);
   int devnull = ::open("/dev/null", O_RDWR);
   if (devnull >= 0) {

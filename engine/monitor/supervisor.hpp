@@ -4,7 +4,9 @@
 // healthchecks. Returns the monitor's exit code.
 namespace berth::monitor {
 
-int run_monitor(const char* config_path, int ctl_fd);
+// The configuration (monitor_config.hpp) is the first datagram on `ctl_fd`; when the runtime
+// closes the socket instead (its set-up failed), the monitor exits at once, having done nothing.
+int run_monitor(int ctl_fd);
 
 // "berth-monitor reap -- cmd args...": the tiny PID 1 of `init: true` containers.
 int reaper_main(int argc, char** argv);

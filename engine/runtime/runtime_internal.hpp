@@ -21,7 +21,6 @@ struct ContainerFiles {
   fs::path config() const { return dir / "container.json"; }
   fs::path state() const { return dir / "state"; }
   fs::path init_spec() const { return dir / "init-spec.json"; }
-  fs::path monitor_conf() const { return dir / "monitor.conf"; }
   fs::path health_request() const { return dir / "health-exec.json"; }
   fs::path monitor_lock() const { return rdir / "monitor.lock"; }
   fs::path op_lock() const { return rdir / "op.lock"; }

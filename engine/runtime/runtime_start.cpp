@@ -84,12 +84,45 @@ monitor::Config monitor_config(const StatePaths& paths, const ContainerInfo& inf
   return c;
 }
 
-// posix_spawn (vfork-based: cheap even from a big, threaded CLI) with the ctl socket as fd 3;
-// the monitor forks once more and this first process exits at once.
-void spawn_monitor(const fs::path& exe, const fs::path& conf, int ctl_child) {
+// The monitor, spawned before the runtime's own set-up (cgroup, init spec) so that its exec and
+// detaching fork overlap that work: posix_spawn (vfork-based: cheap even from a big, threaded
+// CLI) with the ctl socket as fd 3. The monitor forks once more and this first process exits at
+// once; it is reaped after the configuration went out, or on failure after closing the socket,
+// which tells the monitor to exit having done nothing.
+class SpawnedMonitor {
+ public:
+  explicit SpawnedMonitor(const fs::path& exe);
+  ~SpawnedMonitor() {
+    if (pid_ > 0) ctl_.reset();
+    reap();
+  }
+  SpawnedMonitor(const SpawnedMonitor&) = delete;
+  SpawnedMonitor& operator=(const SpawnedMonitor&) = delete;
+  int ctl() const { return ctl_.get(); }
+  void configure(const std::string& config) {
+    send_datagram(ctl_.get(), config);
+    reap();
+  }
+
+ private:
+  void reap() {
+    int status;
+    while (pid_ > 0 && ::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+  UniqueFd ctl_;
+  pid_t pid_ = -1;
+};
+
+SpawnedMonitor::SpawnedMonitor(const fs::path& exe) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw_errno("socketpair");
+  ctl_.reset(sv[0]);
+  UniqueFd child(sv[1]);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, ctl_child, 3);
+  posix_spawn_file_actions_adddup2(&fa, child.get(), 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all;
@@ -98,16 +131,17 @@ void spawn_monitor(const fs::path& exe, const fs::path& conf, int ctl_child) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::string a0 = exe.string(), a1 = conf.string();
-  char* argv[] = {a0.data(), a1.data(), nullptr};
-  pid_t pid;
-  int rc = posix_spawn(&pid, a0.c_str(), &fa, &attr, argv, environ);
+  std::string a0 = exe.string();
+  char* argv[] = {a0.data(), nullptr};
+  int rc = posix_spawn(&pid_, a0.c_str(), &fa, &attr, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw_sys(rc, "spawn", a0);
-  int status;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  if (rc != 0) {
+    pid_ = -1;
+    throw_sys(rc, "spawn", a0);
   }
+  struct timeval tv {120, 0};
+  ::setsockopt(ctl_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
 // Sends `sig` to the process whose pid the state records, through a pidfd so a recycled pid is
@@ -139,23 +173,18 @@ void Runtime::start(const std::string& name_or_id, const StartOptions& options) 
   if (!wait_until([&] { return !monitor_alive(f); }, std::chrono::seconds(5)))
     throw UserError("container " + info.name + " is still being monitored; try again");
 
+  SpawnedMonitor monitor(options_.monitor_exe);
   auto cg = Cgroup::for_container(info.id);
   with_context("setting up the cgroup of " + info.name, [&] { cg->create(info.spec.resources); });
   InitSpec init = build_init_spec(paths_, info, *cg, options_.monitor_exe);
   write_text(f.init_spec(), serialize_init_spec(init));
   auto health = build_health_request(info, *cg);
   if (health) write_text(f.health_request(), serialize_exec_request(*health));
-  write_text(f.monitor_conf(), monitor::serialize_config(monitor_config(paths_, info, f, *cg, options_.berth_exe, health.has_value())));
+  monitor.configure(
+      monitor::serialize_config(monitor_config(paths_, info, f, *cg, options_.berth_exe, health.has_value())));
+  int ctl = monitor.ctl();
 
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw_errno("socketpair");
-  UniqueFd ctl(sv[0]), child(sv[1]);
-  spawn_monitor(options_.monitor_exe, f.monitor_conf(), child.get());
-  child.reset();
-  struct timeval tv {120, 0};
-  ::setsockopt(ctl.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-
-  std::string msg = recv_ctl(ctl.get(), "start");
+  std::string msg = recv_ctl(ctl, "start");
   if (msg.rfind("ready ", 0) != 0) throw_start_error(msg);
   info.pid = static_cast<pid_t>(std::stol(msg.substr(6)));
   if (options.prestart) {
@@ -163,14 +192,14 @@ void Runtime::start(const std::string& name_or_id, const StartOptions& options) 
       info.state = ContainerState::Running;
       options.prestart(info);
     } catch (...) {
-      send_datagram(ctl.get(), "abort");
-      auto ignored = recv_datagram(ctl.get());
+      send_datagram(ctl, "abort");
+      auto ignored = recv_datagram(ctl);
       (void)ignored;
       throw;
     }
   }
-  send_datagram(ctl.get(), "start");
-  msg = recv_ctl(ctl.get(), "start");
+  send_datagram(ctl, "start");
+  msg = recv_ctl(ctl, "start");
   if (msg != "running") throw_start_error(msg);
   log::debug("started container {} (pid {})", info.name, info.pid);
 }

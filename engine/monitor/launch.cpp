@@ -114,6 +114,44 @@ bool open_stdio(const Config& cfg, int child_fds[3], Launched& out, std::string&
   return true;
 }
 
+// The init's side of launch_init until execve. It shares this process's memory (CLONE_VM) while
+// the monitor waits: no allocation, only async-signal-safe calls.
+struct InitChild {
+  const char* exe;
+  int fds[3];
+  int sock;
+};
+
+int exec_init(void* arg) {
+  auto* c = static_cast<InitChild*>(arg);
+  sigset_t all;
+  ::sigemptyset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  // Move the socket out of the way of 0-2 first, then place everything.
+  // CLOEXEC: only fd 3 may reach the init, or the exec-success EOF never comes.
+  int s = ::fcntl(c->sock, F_DUPFD_CLOEXEC, 10);
+  for (int i = 0; i < 3; ++i) ::dup2(c->fds[i], i);
+  ::dup2(s, 3);
+  char arg0[] = "berth", arg1[] = "__init";
+  char* argv[] = {arg0, arg1, nullptr};
+  char env0[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  char* envp[] = {env0, nullptr};
+  ::execve(c->exe, argv, envp);
+  int err = errno;
+  char path[256];  // JSON-escaped (quotes and backslashes; the path has no control characters)
+  std::size_t k = 0;
+  for (const char* p = c->exe; *p && k + 2 < sizeof path; ++p) {
+    if (*p == '"' || *p == '\\') path[k++] = '\\';
+    path[k++] = *p;
+  }
+  path[k] = '\0';
+  char msg[512];
+  int n = std::snprintf(msg, sizeof msg, "{\"type\":\"error\",\"errno\":%d,\"exit_code\":125,\"message\":\"exec %s: %s\"}",
+                        err, path, ::strerrordesc_np(err));
+  if (n > 0 && static_cast<std::size_t>(n) < sizeof msg) ::send(3, msg, static_cast<std::size_t>(n), MSG_NOSIGNAL);
+  ::_exit(125);
+}
+
 }  // namespace
 
 std::string make_error(int err, int exit_code, const std::string& message) {
@@ -152,28 +190,12 @@ bool launch_init(const Config& cfg, Launched& out, std::string& error, int* stat
     ::close(sp[1]);
     return false;
   }
-  // clone() without CLONE_VM behaves like fork(): this process is single-threaded, so the child
-  // may do anything before exec; it only moves fds and execs.
-  long pid = ::syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD, nullptr, nullptr,
-                       nullptr, nullptr);
-  if (pid == 0) {
-    sigset_t all;
-    ::sigemptyset(&all);
-    ::sigprocmask(SIG_SETMASK, &all, nullptr);
-    // Move the socket out of the way of 0-2 first, then place everything.
-    // CLOEXEC: only fd 3 may reach the init, or the exec-success EOF never comes.
-    int s = ::fcntl(sp[1], F_DUPFD_CLOEXEC, 10);
-    for (int i = 0; i < 3; ++i) ::dup2(child_fds[i], i);
-    ::dup2(s, 3);
-    char arg0[] = "berth", arg1[] = "__init";
-    char* argv[] = {arg0, arg1, nullptr};
-    char env0[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    char* envp[] = {env0, nullptr};
-    ::execve(cfg.berth_exe.c_str(), argv, envp);
-    std::string e = make_error(errno, 125, "exec " + cfg.berth_exe + ": " + std::strerror(errno));
-    ::send(3, e.data(), e.size(), MSG_NOSIGNAL);
-    ::_exit(125);
-  }
+  // vfork-style (CLONE_VM | CLONE_VFORK, like posix_spawn): no page tables copied, and no
+  // copy-on-write faults for this process afterwards; it waits only for the execve.
+  InitChild child{cfg.berth_exe.c_str(), {child_fds[0], child_fds[1], child_fds[2]}, sp[1]};
+  static char child_stack[32 * 1024] alignas(16);
+  long pid = ::clone(exec_init, child_stack + sizeof child_stack,
+                     CLONE_VM | CLONE_VFORK | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD, &child);
   int clone_errno = errno;
   ::close(sp[1]);
   for (int fd : child_fds)
@@ -190,8 +212,11 @@ bool launch_init(const Config& cfg, Launched& out, std::string& error, int* stat
   ::setsockopt(out.sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string reply;
   bool eof = false;
-  if (::send(out.sock, spec.data(), spec.size(), MSG_NOSIGNAL) < 0 || !recv_msg(out.sock, reply, eof) || eof ||
-      reply.find("\"type\":\"ready\"") == std::string::npos) {
+  // A child whose exec failed is gone by now (vfork): the spec cannot be sent, but its error
+  // message is still waiting in the socket.
+  bool sent = ::send(out.sock, spec.data(), spec.size(), MSG_NOSIGNAL) >= 0;
+  bool received = recv_msg(out.sock, reply, eof);
+  if (!sent || !received || eof || reply.find("\"type\":\"ready\"") == std::string::npos) {
     if (!eof && reply.empty()) ::kill(out.pid, SIGKILL);
     *status = reap(out.pid);
     error = !reply.empty() && reply.find("\"type\":\"error\"") != std::string::npos ? reply : died_error(*status);

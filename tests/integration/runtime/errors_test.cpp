@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/test_image.hpp"
 
 namespace berth::test {
 namespace {
@@ -65,6 +66,18 @@ TEST_F(RuntimeErrors, FailedStartOfACreatedContainerLeavesItCreatedWithNoProcess
   }
   ASSERT_EQ(berth("container rm " + id, &out), 0) << out;
   EXPECT_EQ(leftovers(id, 0, mon), "");
+  expect_nothing_left();
+}
+
+// The monitor starts the init vfork-style: an init program that cannot be executed is reported
+// by the child before it exits, and that message must reach the user.
+TEST_F(RuntimeErrors, InitProgramThatCannotBeExecutedIsOneClearError) {
+  std::string out;
+  std::string env = "BERTH_EXE=/nonexistent/berth-init BERTH_MONITOR=" + std::string(BERTH_BINARY_DIR) + "/berth-monitor ";
+  EXPECT_EQ(run_command(env + berth_exe() + " --root " + quote(root().string()) + " container run -d " + image() + " true", &out),
+            125);
+  EXPECT_NE(out.find("exec /nonexistent/berth-init: No such file or directory"), std::string::npos) << out;
+  EXPECT_EQ(lines_of(out).size(), 1u) << out;
   expect_nothing_left();
 }
 

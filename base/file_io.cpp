@@ -57,6 +57,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data,
     p += n;
     left -= static_cast<size_t>(n);
   }
+  if (sync == Sync::Started) start_writeback(fd.get(), 0, static_cast<long long>(data.size()));
   if (::fchmod(fd.get(), mode) != 0 || (sync == Sync::Yes && ::fsync(fd.get()) != 0)) {
     int err = errno;
     ::unlink(tmp.c_str());

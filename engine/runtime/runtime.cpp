@@ -93,10 +93,10 @@ UniqueFd Runtime::reserve_name(const std::string& name, const std::string& id) {
     if (::fstat(other.get(), &held) != 0 || ::stat(p.c_str(), &now) != 0 || held.st_ino != now.st_ino)
       continue;  // replaced meanwhile by another reclaimer's reservation
     std::string owner = try_read_file(p).value_or("");
-    if (!owner.empty() && fs::exists(files_for(paths_, owner).config()))
+    if (!owner.empty() && load_info(paths_, owner))
       throw UserError("container name \"" + name + "\" is already in use by container " + owner.substr(0, 12) +
                       ": remove or rename that container");
-    ::unlink(p.c_str());  // its creator died before recording the container
+    ::unlink(p.c_str());  // its creator died before recording the container (or a power loss ate the record)
   }
   throw UserError("container name \"" + name + "\" is being created by another process");
 }
@@ -150,7 +150,10 @@ std::string Runtime::create(const ContainerSpec& spec_in) {
   j["created"] = now_text();
   if (!joined_netns.empty()) j["joined_netns"] = joined_netns;
   j["spec"] = spec_to_json(spec);
-  write_file_atomic(f.config(), j.dump(2));
+  // Not fsync'ed (a millisecond and more of every container start): the record was written whole
+  // or not at all (rename), and one a power loss left empty is not a container (load_info) and
+  // does not hold its name (reserve_name).
+  write_file_atomic(f.config(), j.dump(2), 0644, Sync::Started);
   rb.dismiss();
   monitor::append_event(events_path(paths_).string(), "create", id, event_attributes(spec.name, spec.image, spec.labels));
   log::debug("created container {} ({})", spec.name, id);

@@ -1,6 +1,9 @@
 // Hostile or broken input: a missing image, a command that is not there, a bad user, a bad name.
 // Each is one clear line with Docker's exit code where Docker has one, and nothing is left.
+#include <sys/mount.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "tests/integration/runtime/runtime_fixture.hpp"
 #include "tests/support/test_image.hpp"
@@ -78,6 +81,28 @@ TEST_F(RuntimeErrors, InitProgramThatCannotBeExecutedIsOneClearError) {
             125);
   EXPECT_NE(out.find("exec /nonexistent/berth-init: No such file or directory"), std::string::npos) << out;
   EXPECT_EQ(lines_of(out).size(), 1u) << out;
+  expect_nothing_left();
+}
+
+// The record of a new container is not fsync'ed: after a power loss it may be empty. Such a
+// record is not a container and does not keep its name taken.
+TEST_F(RuntimeErrors, AnEmptiedRecordIsNoContainerAndFreesItsName) {
+  std::string out, err;
+  ASSERT_EQ(berth_split("container create --name rec-lost " + image() + " true", &out, &err), 0) << err;
+  std::string lost = lines_of(out).back();
+  { std::ofstream(root() / "containers" / lost / "container.json", std::ios::trunc); }
+  EXPECT_EQ(all_ids().size(), 0u);
+  ASSERT_EQ(berth_split("container create --name rec-lost " + image() + " true", &out, &err), 0) << err;
+  std::string second = lines_of(out).back();
+  EXPECT_NE(second, lost);
+  EXPECT_EQ(inspect("rec-lost").value("Id", ""), second);
+  ASSERT_EQ(berth("container rm rec-lost", &out), 0) << out;
+  // what a power loss would have left of the first one (its network namespace is on /run)
+  fs::path netns = root() / "run" / "netns" / lost;
+  ::umount2(netns.c_str(), MNT_DETACH);
+  fs::remove(netns);
+  fs::remove_all(root() / "run" / "containers" / lost);
+  fs::remove_all(root() / "containers" / lost);
   expect_nothing_left();
 }
 

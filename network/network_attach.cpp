@@ -81,68 +81,87 @@ Attachment NetworkManager::Impl::attachment(const NetworkRecord& rec, const Endp
   return a;
 }
 
+// Two steps, so that the kernel work of parallel starts runs in parallel: under the network lock
+// the lease is taken and recorded (with the DNS names); then, without the lock, the veth pair is
+// made and the container's side configured; only this container's namespace and links are
+// touched, and the bridge cannot go while the endpoint is recorded active. A failure there gives
+// the lease back.
 Attachment NetworkManager::attach(const std::string& network, const AttachRequest& req) {
   auto& d = *impl_;
   if (req.container_id.empty()) throw UserError("attach to " + network + ": no container id");
   const std::string who = req.container_name.empty() ? req.container_id.substr(0, 12) : req.container_name;
   for (const auto& s : req.dns_servers) parse_upstream(s);  // clear error for a bad `dns:` entry
-  auto l = d.lock();
-  auto rec = d.load_or_throw(network);
   UniqueFd nsfd = with_context("attach " + who + " to " + network, [&] { return open_netns(req.netns_path); });
-
-  Endpoint old;
-  old.container_id = req.container_id;
-  if (auto it = rec.endpoints.find(req.container_id); it != rec.endpoints.end()) old = it->second;
-  Endpoint e = old;
-  e.container_name = req.container_name;
-  e.netns_path = req.netns_path;
-  e.dns_names = req.dns_names;
-  e.link_aliases = req.link_aliases;
-  e.dns_servers = req.dns_servers;
-  e.ipv4 = lease(rec, old, req.ipv4, rec.subnet4, rec.range4, old.ipv4, who, e.static_ipv4);
-  e.ipv6 = lease(rec, old, req.ipv6, rec.subnet6, rec.range6, old.ipv6, who, e.static_ipv6);
-  Mac mac = req.mac_address ? parse_mac(*req.mac_address)
-            : e.ipv4        ? mac_for(*e.ipv4)
-                            : mac_from_seed(rec.id + req.container_id);
-  e.mac = mac_str(mac);
-  e.host_veth = host_veth_name(rec.id, req.container_id);
-
-  Netlink host;
-  auto bridge = host.ifindex(rec.bridge);
-  if (!bridge) {  // lost (reboot, crash): rebuild the network first
-    auto hl = d.host_lock();
-    d.build_kernel(rec);
-    bridge = host.ifindex(rec.bridge);
-  }
-  // An earlier attach of this container to this network left its veth: start over (rare path).
-  if (host.ifindex(e.host_veth)) host.delete_link(e.host_veth);
-
   Netlink inside = Netlink::in_netns(nsfd.get());
-  e.interface = req.interface.empty() ? next_interface(inside, old.interface) : req.interface;
-  Rollback rb;
-  host.create_veth(e.host_veth, *bridge, rec.mtu, e.interface, nsfd.get(), mac);
-  rb.add([&] { Netlink().delete_link(e.host_veth); });
-  host.set_hairpin(e.host_veth);  // a container reaching its own published port
-  inside.set_up("lo");
-  inside.set_up(e.interface);
-  if (e.ipv4) inside.add_address(e.interface, *e.ipv4, rec.subnet4->prefix());
-  if (e.ipv6) inside.add_address(e.interface, *e.ipv6, rec.subnet6->prefix());
-  // The first non-internal network of the container gives it its way out.
-  if (!rec.internal) {
-    if (e.ipv4 && rec.gateway4) inside.add_default_route(*rec.gateway4, e.interface);
-    if (e.ipv6 && rec.gateway6) inside.add_default_route(*rec.gateway6, e.interface);
-  }
-  e.active = true;
-  e.seq = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
-  rec.endpoints[req.container_id] = e;
-  d.store.save(rec);
-  rb.add([&] {
-    rec.endpoints[req.container_id] = old;
-    if (old.container_id.empty() || (!old.ipv4 && !old.ipv6)) rec.endpoints.erase(req.container_id);
+
+  NetworkRecord rec;
+  Endpoint old, e;
+  int bridge = 0;
+  Mac mac;
+  {
+    auto l = d.lock();
+    rec = d.load_or_throw(network);
+    old.container_id = req.container_id;
+    if (auto it = rec.endpoints.find(req.container_id); it != rec.endpoints.end()) old = it->second;
+    e = old;
+    e.container_name = req.container_name;
+    e.netns_path = req.netns_path;
+    e.dns_names = req.dns_names;
+    e.link_aliases = req.link_aliases;
+    e.dns_servers = req.dns_servers;
+    e.ipv4 = lease(rec, old, req.ipv4, rec.subnet4, rec.range4, old.ipv4, who, e.static_ipv4);
+    e.ipv6 = lease(rec, old, req.ipv6, rec.subnet6, rec.range6, old.ipv6, who, e.static_ipv6);
+    mac = req.mac_address ? parse_mac(*req.mac_address)
+          : e.ipv4        ? mac_for(*e.ipv4)
+                          : mac_from_seed(rec.id + req.container_id);
+    e.mac = mac_str(mac);
+    e.host_veth = host_veth_name(rec.id, req.container_id);
+    e.interface = req.interface.empty() ? next_interface(inside, old.interface) : req.interface;
+    Netlink host;
+    auto index = host.ifindex(rec.bridge);
+    if (!index) {  // lost (reboot, crash): rebuild the network first
+      auto hl = d.host_lock();
+      d.build_kernel(rec);
+      index = host.ifindex(rec.bridge);
+    }
+    bridge = *index;
+    e.active = true;
+    e.seq = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+    rec.endpoints[req.container_id] = e;
     d.store.save(rec);
-  });
-  d.sync_dns();
-  rb.dismiss();
+    d.sync_dns();
+  }
+
+  try {
+    Netlink host;
+    // An earlier attach of this container to this network left its veth: start over (rare path).
+    if (host.ifindex(e.host_veth)) host.delete_link(e.host_veth);
+    Rollback rb;
+    host.create_veth(e.host_veth, bridge, rec.mtu, e.interface, nsfd.get(), mac);
+    rb.add([&] { Netlink().delete_link(e.host_veth); });
+    host.set_hairpin(e.host_veth);  // a container reaching its own published port
+    inside.set_up("lo");
+    inside.set_up(e.interface);
+    if (e.ipv4) inside.add_address(e.interface, *e.ipv4, rec.subnet4->prefix());
+    if (e.ipv6) inside.add_address(e.interface, *e.ipv6, rec.subnet6->prefix());
+    // The first non-internal network of the container gives it its way out.
+    if (!rec.internal) {
+      if (e.ipv4 && rec.gateway4) inside.add_default_route(*rec.gateway4, e.interface);
+      if (e.ipv6 && rec.gateway6) inside.add_default_route(*rec.gateway6, e.interface);
+    }
+    rb.dismiss();
+  } catch (...) {
+    auto l = d.lock();
+    if (auto cur = d.store.load(network)) {
+      if (old.container_id.empty() || (!old.ipv4 && !old.ipv6))
+        cur->endpoints.erase(req.container_id);
+      else
+        cur->endpoints[req.container_id] = old;
+      d.store.save(*cur);
+      d.sync_dns();
+    }
+    throw;
+  }
   log::debug("attached {} to {}: {} {}", who, network, e.interface, e.ipv4 ? e.ipv4->str() : "");
   return d.attachment(rec, e);
 }

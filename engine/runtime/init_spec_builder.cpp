@@ -75,7 +75,7 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   for (const auto& l : spec.lower_dirs) s.lower_dirs.push_back(l.string());
   s.upper = (info.dir / "upper").string();
   s.work = (info.dir / "work").string();
-  s.rootfs = (info.dir / "merged").string();
+  s.rootfs = detail::files_for(paths, info.id).rootfs().string();
   s.read_only = spec.read_only;
   for (const char* f : {"hosts", "resolv.conf", "hostname"}) {
     InitMount m;

@@ -128,8 +128,8 @@ std::string Runtime::create(const ContainerSpec& spec_in) {
   ContainerFiles f = files_for(paths_, id);
   fs::create_directories(f.dir);
   rb.add([d = f.dir] { fs::remove_all(d); });
-  for (const char* sub : {"upper", "work", "merged"}) fs::create_directory(f.dir / sub);
-  fs::create_directories(f.rdir);
+  for (const char* sub : {"upper", "work"}) fs::create_directory(f.dir / sub);
+  fs::create_directories(f.rootfs());
   rb.add([d = f.rdir] { fs::remove_all(d); });
   std::string hostname = spec.hostname.empty() ? id.substr(0, 12) : spec.hostname;
   write_text(f.dir / "hosts", spec.hosts_file.empty() ? default_hosts(hostname) : spec.hosts_file);

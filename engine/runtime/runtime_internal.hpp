@@ -20,8 +20,11 @@ struct ContainerFiles {
   fs::path netns;
   fs::path config() const { return dir / "container.json"; }
   fs::path state() const { return dir / "state"; }
-  fs::path init_spec() const { return dir / "init-spec.json"; }
-  fs::path health_request() const { return dir / "health-exec.json"; }
+  // Made anew by every start, so kept in the runtime directory (a tmpfs by default): no disk
+  // inodes for them, nor for the overlay's mount point.
+  fs::path init_spec() const { return rdir / "init-spec.json"; }
+  fs::path health_request() const { return rdir / "health-exec.json"; }
+  fs::path rootfs() const { return rdir / "rootfs"; }
   fs::path monitor_lock() const { return rdir / "monitor.lock"; }
   fs::path op_lock() const { return rdir / "op.lock"; }
 };

@@ -165,7 +165,7 @@ void signal_monitor(const ContainerFiles& f) {
 void Runtime::start(const std::string& name_or_id, const StartOptions& options) {
   ContainerInfo info = inspect(name_or_id);
   ContainerFiles f = files_for(paths_, info.id);
-  fs::create_directories(f.rdir);
+  fs::create_directories(f.rootfs());  // the runtime directory does not survive a reboot
   FileLock op = FileLock::acquire(f.op_lock());
   info = inspect(info.id);
   if (info.running() || info.state == ContainerState::Restarting) return;

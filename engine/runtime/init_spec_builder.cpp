@@ -75,13 +75,15 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   for (const auto& l : spec.lower_dirs) s.lower_dirs.push_back(l.string());
   s.upper = (info.dir / "upper").string();
   s.work = (info.dir / "work").string();
-  s.rootfs = detail::files_for(paths, info.id).rootfs().string();
+  auto files = detail::files_for(paths, info.id);
+  s.rootfs = files.rootfs().string();
   s.read_only = spec.read_only;
-  for (const char* f : {"hosts", "resolv.conf", "hostname"}) {
+  for (const auto& [source, target] : {std::pair{files.hosts(), "/etc/hosts"}, std::pair{files.resolv_conf(), "/etc/resolv.conf"},
+                                       std::pair{files.hostname(), "/etc/hostname"}}) {
     InitMount m;
     m.kind = "bind";
-    m.source = (info.dir / f).string();
-    m.target = std::string("/etc/") + f;
+    m.source = source.string();
+    m.target = target;
     m.is_file = true;
     s.mounts.push_back(m);
   }

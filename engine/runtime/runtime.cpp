@@ -39,12 +39,6 @@ std::string now_text() {
   return buf;
 }
 
-std::string default_hosts(const std::string& hostname) {
-  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
-         "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t" +
-         hostname + "\n";
-}
-
 fs::path self_exe() {
   std::error_code ec;
   auto p = fs::read_symlink("/proc/self/exe", ec);
@@ -131,12 +125,6 @@ std::string Runtime::create(const ContainerSpec& spec_in) {
   for (const char* sub : {"upper", "work"}) fs::create_directory(f.dir / sub);
   fs::create_directories(f.rootfs());
   rb.add([d = f.rdir] { fs::remove_all(d); });
-  std::string hostname = spec.hostname.empty() ? id.substr(0, 12) : spec.hostname;
-  write_text(f.dir / "hosts", spec.hosts_file.empty() ? default_hosts(hostname) : spec.hosts_file);
-  write_text(f.dir / "hostname", spec.hostname_file.empty() ? hostname + "\n" : spec.hostname_file);
-  std::string resolv = spec.resolv_conf;
-  if (resolv.empty()) resolv = try_read_file("/etc/resolv.conf").value_or("");
-  write_text(f.dir / "resolv.conf", resolv);
   if (spec.network.kind == NetworkMode::Kind::New || spec.network.kind == NetworkMode::Kind::None) {
     create_netns(f.netns);
     rb.add([n = f.netns] { remove_netns(n); });
@@ -253,7 +241,7 @@ void Runtime::unpause(const std::string& name_or_id) {
 void Runtime::update_hosts(const std::string& name_or_id, const std::string& contents) {
   ContainerInfo info = inspect(name_or_id);
   // In place (not rename): the container's bind mount holds the inode.
-  fs::path p = info.dir / "hosts";
+  fs::path p = files_for(paths_, info.id).hosts();
   std::ofstream out(p, std::ios::trunc);
   out << contents;
   out.close();

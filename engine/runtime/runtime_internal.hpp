@@ -20,8 +20,12 @@ struct ContainerFiles {
   fs::path netns;
   fs::path config() const { return dir / "container.json"; }
   fs::path state() const { return dir / "state"; }
-  // Made anew by every start, so kept in the runtime directory (a tmpfs by default): no disk
-  // inodes for them, nor for the overlay's mount point.
+  // Made anew by every start (as Docker regenerates /etc/hosts and resolv.conf), so kept in the
+  // runtime directory (a tmpfs by default): no disk inodes for them, nor for the overlay's
+  // mount point.
+  fs::path hosts() const { return rdir / "hosts"; }
+  fs::path hostname() const { return rdir / "hostname"; }
+  fs::path resolv_conf() const { return rdir / "resolv.conf"; }
   fs::path init_spec() const { return rdir / "init-spec.json"; }
   fs::path health_request() const { return rdir / "health-exec.json"; }
   fs::path rootfs() const { return rdir / "rootfs"; }

@@ -11,6 +11,8 @@ N=${2:-100}
 CLI_N=${CLI_N:-30}
 W=$(mktemp -d /tmp/berth-bench-runtime.XXXXXX)
 ROOT=$W/root
+# The default layout: state on disk (/var/lib/berth), the runtime directory on a tmpfs (/run/berth).
+export BERTH_RUNTIME_DIR=$(mktemp -d /dev/shm/berth-bench-run.XXXXXX)
 IMAGE=berth-bench/busybox:latest
 BERTH="$BUILD/berth"
 b() { "$BERTH" --root "$ROOT" "$@"; }
@@ -18,7 +20,7 @@ cleanup() {
   for id in $(b container ls -a --format json 2>/dev/null | sed -n 's/.*"ID":"\([0-9a-f]*\)".*/\1/p'); do
     b container rm -f "$id" >/dev/null 2>&1 || true
   done
-  rm -rf "$W"
+  rm -rf "$W" "$BERTH_RUNTIME_DIR"
 }
 trap cleanup EXIT
 

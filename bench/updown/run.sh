@@ -12,8 +12,10 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1 10 50 100)
 work=$(mktemp -d /tmp/berth-bench-updown-XXXXXX)
 root=$work/root
+# The default layout: state on disk (/var/lib/berth), the runtime directory on a tmpfs (/run/berth).
+export BERTH_RUNTIME_DIR=$(mktemp -d /dev/shm/berth-bench-run-XXXXXX)
 b() { "$BERTH" --root "$root" --project-directory "$work" "$@"; }
-trap 'b down -v -t 1 >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'b down -v -t 1 >/dev/null 2>&1 || true; rm -rf "$work" "$BERTH_RUNTIME_DIR"' EXIT
 BERTH_ROOT=$root "$here/../../scripts/make-busybox-image.sh" "$BERTH" berth-examples/busybox:latest >/dev/null
 
 project() {

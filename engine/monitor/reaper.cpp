@@ -1,6 +1,7 @@
 // The init of `init: true` containers (Docker's docker-init / tini role): runs as PID 1, starts
 // the command, forwards every signal to it, reaps every orphan, exits with the command's status.
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +10,8 @@
 #include <cstring>
 
 #include "engine/monitor/supervisor.hpp"
+
+extern char** environ;
 
 namespace berth::monitor {
 
@@ -22,18 +25,20 @@ int reaper_main(int argc, char** argv) {
   sigset_t all;
   ::sigfillset(&all);
   ::sigprocmask(SIG_BLOCK, &all, nullptr);
-  pid_t child = ::fork();
-  if (child < 0) {
-    std::perror("berth-init: fork");
-    return 125;
-  }
-  if (child == 0) {
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(argv[first], argv + first);
-    std::fprintf(stderr, "berth-init: exec %s: %s\n", argv[first], std::strerror(errno));
-    ::_exit(errno == ENOENT ? 127 : 126);
+  // posix_spawn (vfork-style): no copy of this process's page tables to build and tear down
+  // again at the command's exec.
+  posix_spawnattr_t attr;
+  ::posix_spawnattr_init(&attr);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t child = -1;
+  int err = ::posix_spawn(&child, argv[first], nullptr, &attr, argv + first, environ);
+  ::posix_spawnattr_destroy(&attr);
+  if (err != 0) {
+    std::fprintf(stderr, "berth-init: exec %s: %s\n", argv[first], std::strerror(err));
+    return err == ENOENT ? 127 : 126;
   }
   for (;;) {
     siginfo_t info;

@@ -125,6 +125,12 @@ std::string Runtime::create(const ContainerSpec& spec_in) {
   for (const char* sub : {"upper", "work"}) fs::create_directory(f.dir / sub);
   fs::create_directories(f.rootfs());
   rb.add([d = f.rdir] { fs::remove_all(d); });
+  {
+    ContainerInfo made;
+    made.id = id;
+    made.spec = spec;
+    write_etc_files(f, made);
+  }
   if (spec.network.kind == NetworkMode::Kind::New || spec.network.kind == NetworkMode::Kind::None) {
     create_netns(f.netns);
     rb.add([n = f.netns] { remove_netns(n); });

@@ -39,6 +39,11 @@ fs::path containers_dir(const StatePaths& paths);
 // Temp + rename without fsync: these files are rewritten on every start, speed matters more.
 void write_text(const fs::path& path, const std::string& text, unsigned mode = 0644);
 
+// /etc/hosts, /etc/hostname and /etc/resolv.conf of the container, as the spec says (or the
+// defaults); written at create and again by a start that finds them gone (the runtime directory
+// does not survive a reboot). update_hosts adds the network's names after an attach.
+void write_etc_files(const ContainerFiles& f, const ContainerInfo& info);
+
 // True while the container's monitor holds its lock.
 bool monitor_alive(const ContainerFiles& f);
 // Reads container.json + state + liveness into a ContainerInfo. nullopt when not a container.

@@ -145,22 +145,6 @@ SpawnedMonitor::SpawnedMonitor(const fs::path& exe) {
   ::setsockopt(ctl_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-// /etc/hosts, /etc/hostname and /etc/resolv.conf of a start (update_hosts adds the network's
-// names after the attach).
-std::string default_hosts(const std::string& hostname) {
-  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
-         "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t" +
-         hostname + "\n";
-}
-
-void write_etc_files(const ContainerFiles& f, const ContainerInfo& info) {
-  const ContainerSpec& spec = info.spec;
-  std::string hostname = container_hostname(info);
-  write_text(f.hosts(), spec.hosts_file.empty() ? default_hosts(hostname) : spec.hosts_file);
-  write_text(f.hostname(), spec.hostname_file.empty() ? hostname + "\n" : spec.hostname_file);
-  write_text(f.resolv_conf(), spec.resolv_conf.empty() ? try_read_file("/etc/resolv.conf").value_or("") : spec.resolv_conf);
-}
-
 // Sends `sig` to the process whose pid the state records, through a pidfd so a recycled pid is
 // never hit: the pidfd is opened first, then the state is checked to still name that pid.
 UniqueFd pidfd_for(const ContainerFiles& f, pid_t pid) {
@@ -193,7 +177,7 @@ void Runtime::start(const std::string& name_or_id, const StartOptions& options) 
   SpawnedMonitor monitor(options_.monitor_exe);
   auto cg = Cgroup::for_container(info.id);
   with_context("setting up the cgroup of " + info.name, [&] { cg->create(info.spec.resources); });
-  write_etc_files(f, info);
+  if (::access(f.hosts().c_str(), F_OK) != 0) write_etc_files(f, info);  // the runtime directory was emptied (reboot)
   InitSpec init = build_init_spec(paths_, info, *cg, options_.monitor_exe);
   write_text(f.init_spec(), serialize_init_spec(init));
   auto health = build_health_request(info, *cg);

@@ -81,6 +81,9 @@ TEST_F(Example, FigLinks) {
   EXPECT_EQ(out, "rows: 3\nport=80\n");
   ASSERT_EQ(berth("logs app", &out), 0) << out;
   EXPECT_NE(out.find("db at 10."), std::string::npos) << out;
+  // legacy links are in /etc/hosts too (alias, service and container name), as Docker writes them
+  ASSERT_EQ(berth("exec -T app cat /etc/hosts", &out), 0) << out;
+  EXPECT_NE(out.find("\tdatabase db "), std::string::npos) << out;
   // the one-off's exit code is berth's
   EXPECT_EQ(berth("run --rm app sh -c 'exit 3'", &out), 3) << out;
 }

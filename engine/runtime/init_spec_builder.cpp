@@ -3,6 +3,7 @@
 #include "base/error.hpp"
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/cgroup.hpp"
+#include "engine/runtime/mountpoint_layer.hpp"
 #include "engine/runtime/runtime_internal.hpp"
 #include "engine/runtime/seccomp_profile.hpp"
 
@@ -73,6 +74,8 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   InitSpec s;
   s.id = info.id;
   for (const auto& l : spec.lower_dirs) s.lower_dirs.push_back(l.string());
+  if (!spec.lower_dirs.empty())
+    if (auto top = mountpoint_layer(paths, spec.lower_dirs)) s.lower_dirs.push_back(top->string());
   s.upper = (info.dir / "upper").string();
   s.work = (info.dir / "work").string();
   auto files = detail::files_for(paths, info.id);

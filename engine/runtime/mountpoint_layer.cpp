@@ -50,10 +50,8 @@ std::optional<fs::path> mountpoint_layer(const StatePaths& paths, const std::vec
   // Merged with the image's /etc, this directory's attributes win: they are the image's.
   fs::path tmp_etc = tmp / "etc";
   fs::create_directories(tmp_etc);
-  if (present) {
-    if (::chmod(tmp_etc.c_str(), etc.st_mode & 07777) != 0) throw_errno("chmod", tmp_etc.string());
-    if (::lchown(tmp_etc.c_str(), etc.st_uid, etc.st_gid) != 0) throw_errno("chown", tmp_etc.string());
-  }
+  if (::chmod(tmp_etc.c_str(), present ? etc.st_mode & 07777 : 0755) != 0) throw_errno("chmod", tmp_etc.string());
+  if (present && ::lchown(tmp_etc.c_str(), etc.st_uid, etc.st_gid) != 0) throw_errno("chown", tmp_etc.string());
   for (const char* f : kFiles) {
     UniqueFd fd(::open((tmp_etc / f).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!fd) throw_errno("create", (tmp_etc / f).string());

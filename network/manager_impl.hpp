@@ -33,7 +33,8 @@ struct NetworkManager::Impl {
   // Puts back host sysctls when no berth bridge is left on the host (takes the host lock).
   void restore_host_if_unused();
   // Rewrites the DNS table from every record and makes the server serve it.
-  void sync_dns();
+  // Rewrites the DNS server's table from the records (`current`: one just saved, not read again).
+  void sync_dns(const NetworkRecord* current = nullptr);
   std::vector<std::string> upstreams() const;
   // Host routes, addresses, resolvers and other networks' subnets: what a new subnet must avoid.
   std::vector<Subnet> taken_subnets(const std::string& except_network) const;

@@ -129,7 +129,7 @@ Attachment NetworkManager::attach(const std::string& network, const AttachReques
     e.seq = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
     rec.endpoints[req.container_id] = e;
     d.store.save(rec);
-    d.sync_dns();
+    d.sync_dns(&rec);
   }
 
   try {

@@ -128,10 +128,10 @@ void NetworkManager::Impl::restore_host_if_unused() {
   host.restore_all();
 }
 
-void NetworkManager::Impl::sync_dns() {
+void NetworkManager::Impl::sync_dns(const NetworkRecord* current) {
   DnsTable t;
   t.upstreams = upstreams();
-  for (const auto& rec : store.load_all()) {
+  for (const auto& rec : store.load_all(current)) {
     DnsNetwork n;
     n.name = rec.name;
     if (rec.gateway4) n.listen.push_back(*rec.gateway4);

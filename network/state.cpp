@@ -128,12 +128,14 @@ std::optional<NetworkRecord> NetworkStore::load(const std::string& name) const {
   return record_from_json_text(*text, path.string());
 }
 
-std::vector<NetworkRecord> NetworkStore::load_all() const {
+std::vector<NetworkRecord> NetworkStore::load_all(const NetworkRecord* current) const {
   std::vector<NetworkRecord> out;
+  if (current) out.push_back(*current);
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     const auto& p = entry.path();
     if (p.extension() != ".json" || p.filename().string().front() == '.') continue;
+    if (current && p.stem() == current->name) continue;
     if (auto text = try_read_file(p)) out.push_back(record_from_json_text(*text, p.string()));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });

@@ -58,7 +58,9 @@ class NetworkStore {
   std::filesystem::path lock_path() const { return dir_ / ".lock"; }
 
   std::optional<NetworkRecord> load(const std::string& name) const;
-  std::vector<NetworkRecord> load_all() const;
+  // Every record, sorted by name; `current` stands in for the stored record of its name (which
+  // is then not read again).
+  std::vector<NetworkRecord> load_all(const NetworkRecord* current = nullptr) const;
   void save(const NetworkRecord& rec) const;
   void erase(const std::string& name) const;
 

@@ -8,9 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <thread>
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
@@ -39,20 +40,25 @@ void create_netns(const fs::path& path) {
     UniqueFd f(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
     if (!f) throw_errno("create", path.string());
   }
-  // A namespace belongs to a thread: a short-lived thread unshares it, so the caller's own
-  // threads (Asio, logging) never change namespace.
+  // A namespace belongs to a thread: this one enters a new namespace, pins it with the bind mount
+  // and returns to its own at once (no thread started per container), so the caller's other
+  // threads (Asio, logging) never change namespace, nor does this one for longer than that.
+  UniqueFd own(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!own) throw_errno("open", "/proc/thread-self/ns/net");
   std::exception_ptr failure;
-  std::thread t([&] {
-    try {
-      if (::unshare(CLONE_NEWNET) != 0) throw_errno("unshare", "network namespace");
-      loopback_up();
-      if (::mount("/proc/thread-self/ns/net", path.c_str(), nullptr, MS_BIND, nullptr) != 0)
-        throw_errno("mount netns", path.string());
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  });
-  t.join();
+  try {
+    if (::unshare(CLONE_NEWNET) != 0) throw_errno("unshare", "network namespace");
+    loopback_up();
+    if (::mount("/proc/thread-self/ns/net", path.c_str(), nullptr, MS_BIND, nullptr) != 0)
+      throw_errno("mount netns", path.string());
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  // Cannot fail for a process that could unshare; if it did, this thread must not go on.
+  if (::setns(own.get(), CLONE_NEWNET) != 0) {
+    std::perror("berth: setns back to the host network namespace");
+    std::abort();
+  }
   if (failure) {
     ::umount2(path.c_str(), MNT_DETACH);
     ::unlink(path.c_str());

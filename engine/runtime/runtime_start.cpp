@@ -86,8 +86,8 @@ monitor::Config monitor_config(const StatePaths& paths, const ContainerInfo& inf
 }
 
 // The monitor, spawned before the runtime's own set-up (cgroup, init spec) so that its exec and
-// detaching fork overlap that work: posix_spawn (vfork-based: cheap even from a big, threaded
-// CLI) with the ctl socket as fd 3. The monitor forks once more and this first process exits at
+// detaching overlap that work: posix_spawn (vfork-based: cheap even from a big, threaded CLI)
+// with the ctl socket as fd 3. The monitor detaches a child and this first process exits at
 // once; it is reaped after the configuration went out, or on failure after closing the socket,
 // which tells the monitor to exit having done nothing.
 class SpawnedMonitor {

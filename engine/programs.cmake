@@ -1,6 +1,5 @@
 # berth-monitor: the per-container monitor (engine/monitor/). Built from its own sources only,
-# statically and without exceptions/RTTI, so that each running container costs little memory
-# and the same binary can run inside any container as the `init: true` reaper.
+# statically and without exceptions/RTTI, so that each running container costs little memory.
 file(GLOB berth_monitor_srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/engine/monitor/*.cpp)
 add_executable(berth-monitor ${berth_monitor_srcs})
 target_include_directories(berth-monitor PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

@@ -132,7 +132,7 @@ int exec_init(void* arg) {
   int s = ::fcntl(c->sock, F_DUPFD_CLOEXEC, 10);
   for (int i = 0; i < 3; ++i) ::dup2(c->fds[i], i);
   ::dup2(s, 3);
-  char arg0[] = "berth", arg1[] = "__init";
+  char arg0[] = "berth-init", arg1[] = "__init";
   char* argv[] = {arg0, arg1, nullptr};
   char env0[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   char* envp[] = {env0, nullptr};

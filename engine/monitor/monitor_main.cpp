@@ -1,14 +1,13 @@
 // berth-monitor: one per running container (the conmon / containerd-shim role), kept tiny: a
 // static binary without iostream, JSON or logging libraries (target <= 0.4 MiB PSS).
-//   berth-monitor                       ctl socket on fd 3 (configuration first); detaches
-//   berth-monitor reap -- cmd args...   PID 1 of `init: true` containers
+//   berth-monitor      ctl socket on fd 3 (configuration first); detaches
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <cstddef>
 
 #include "engine/monitor/supervisor.hpp"
 
@@ -21,8 +20,7 @@ int detached_main(void*) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "reap") == 0) return berth::monitor::reaper_main(argc, argv);
+int main(int argc, char**) {
   if (argc != 1) return 2;
   // Detach: the runtime reaps this first process; the child is re-parented to the host's init
   // (or a subreaper) and survives the CLI. The child shares this process's memory (CLONE_VM)

@@ -1,45 +1,16 @@
-// The init of `init: true` containers (Docker's docker-init / tini role): runs as PID 1, starts
-// the command, forwards every signal to it, reaps every orphan, exits with the command's status.
+// The reaper loop of `init: true` containers (Docker's docker-init / tini role): the container's
+// init stays as PID 1 (engine/runtime/process_setup.cpp spawn_and_reap), forwards every signal
+// to the command, reaps every orphan, exits with the command's status.
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 #include "engine/monitor/supervisor.hpp"
 
-extern char** environ;
-
 namespace berth::monitor {
 
-int reaper_main(int argc, char** argv) {
-  int first = 2;
-  if (first < argc && std::strcmp(argv[first], "--") == 0) ++first;
-  if (first >= argc) {
-    std::fprintf(stderr, "berth-init: no command\n");
-    return 127;
-  }
+int reap_until_exit(pid_t child) {
   sigset_t all;
   ::sigfillset(&all);
-  ::sigprocmask(SIG_BLOCK, &all, nullptr);
-  // posix_spawn (vfork-style): no copy of this process's page tables to build and tear down
-  // again at the command's exec.
-  posix_spawnattr_t attr;
-  ::posix_spawnattr_init(&attr);
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::posix_spawnattr_setsigmask(&attr, &none);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  pid_t child = -1;
-  int err = ::posix_spawn(&child, argv[first], nullptr, &attr, argv + first, environ);
-  ::posix_spawnattr_destroy(&attr);
-  if (err != 0) {
-    std::fprintf(stderr, "berth-init: exec %s: %s\n", argv[first], std::strerror(err));
-    return err == ENOENT ? 127 : 126;
-  }
   for (;;) {
     siginfo_t info;
     int sig = ::sigwaitinfo(&all, &info);

@@ -72,11 +72,6 @@ int run_init(int sock) {
 
   join_cgroups(spec.cgroup_procs);
   join_netns(spec.netns_path);
-  UniqueFd reaper;
-  if (spec.init) {
-    reaper.reset(::open(spec.reaper_exe.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!reaper) throw_errno("open", spec.reaper_exe);
-  }
   std::string console;
   if (spec.tty) {
     char name[256];
@@ -99,7 +94,8 @@ int run_init(int sock) {
   auto start = recv_datagram(sock);
   if (!start) return 1;  // the monitor gave up (pre-start hook failed)
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  exec_process(proc, spec.security, reaper ? reaper.get() : -1);
+  if (spec.init) spawn_and_reap(proc, spec.security, sock);
+  exec_process(proc, spec.security);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProcessSecurity, user, caps, no_
                                                 seccomp_program, oom_score_adj)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitSpec, id, lower_dirs, upper, work, rootfs, read_only, mounts,
                                                 netns_path, cgroup_procs, hostname, domainname, rlimits, sysctls,
-                                                argv, env, cwd, tty, init, reaper_exe, security, privileged,
+                                                argv, env, cwd, tty, init, security, privileged,
                                                 devices, shm_size, masked_paths, readonly_paths)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecRequest, argv, env, cwd, tty, security, cgroup_procs)
 

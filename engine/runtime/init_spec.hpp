@@ -62,8 +62,7 @@ struct InitSpec {
   std::vector<std::string> env;
   std::string cwd;
   bool tty = false;
-  bool init = false;        // run the reaper as PID 1
-  std::string reaper_exe;   // the static berth-monitor binary ("berth-monitor reap -- argv")
+  bool init = false;  // this process stays as PID 1, reaping, and spawns the command
   ProcessSecurity security;
   bool privileged = false;
   std::vector<InitDevice> devices;

@@ -69,7 +69,7 @@ ProcessSecurity build_security(const ContainerSpec& spec, const std::string& use
   return s;
 }
 
-InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, const Cgroup& cgroup, const fs::path& reaper_exe) {
+InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, const Cgroup& cgroup) {
   const ContainerSpec& spec = info.spec;
   InitSpec s;
   s.id = info.id;
@@ -117,7 +117,6 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   s.cwd = spec.working_dir.empty() ? "/" : spec.working_dir;
   s.tty = spec.tty;
   s.init = spec.init;
-  s.reaper_exe = reaper_exe.string();
   s.security = build_security(spec);
   s.security.oom_score_adj = spec.resources.oom_score_adj;
   s.privileged = spec.privileged;

@@ -12,7 +12,7 @@ class Cgroup;
 
 // Resolves everything the init must not decide: paths, final capabilities, the netns to join,
 // cgroup files. Creates missing bind-mount sources when the spec allows it.
-InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, const Cgroup& cgroup, const std::filesystem::path& reaper_exe);
+InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, const Cgroup& cgroup);
 ProcessSecurity build_security(const ContainerSpec& spec, const std::string& user_override = {});
 // The healthcheck's exec request; nullopt when the container has none (or "NONE").
 std::optional<ExecRequest> build_health_request(const ContainerInfo& info, const Cgroup& cgroup);

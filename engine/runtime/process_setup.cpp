@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +14,7 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "engine/monitor/supervisor.hpp"
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/seccomp_profile.hpp"
 
@@ -84,7 +88,9 @@ PreparedProcess prepare_process(const std::vector<std::string>& argv, const std:
   return p;
 }
 
-void exec_process(const PreparedProcess& p, const ProcessSecurity& security, int reaper_fd) {
+namespace {
+
+void apply_security(const PreparedProcess& p, const ProcessSecurity& security) {
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is about to go: load it
   // first (the profile allows what follows). With no_new_privs it goes last, as runc does.
   if (security.seccomp && !security.no_new_privileges) load_seccomp_program(security.seccomp_program);
@@ -96,19 +102,44 @@ void exec_process(const PreparedProcess& p, const ProcessSecurity& security, int
   if (p.user.uid == 0) apply_capabilities(security.caps);
   if (security.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
   if (security.seccomp && security.no_new_privileges) load_seccomp_program(security.seccomp_program);
+}
 
-  auto envp = c_strings(p.env);
-  if (reaper_fd >= 0) {
-    std::vector<std::string> args = {"/sbin/berth-init", "reap", "--", p.path};
-    args.insert(args.end(), p.argv.begin() + 1, p.argv.end());
-    auto argvp = c_strings(args);
-    ::execveat(reaper_fd, "", argvp.data(), envp.data(), AT_EMPTY_PATH);
-  } else {
-    auto argvp = c_strings(p.argv);
-    ::execve(p.path.c_str(), argvp.data(), envp.data());
-  }
-  int err = errno;
+[[noreturn]] void throw_exec_error(const PreparedProcess& p, int err) {
   throw UserError("exec: \"" + p.argv[0] + "\": " + std::strerror(err), err == ENOENT ? 127 : 126);
+}
+
+}  // namespace
+
+void exec_process(const PreparedProcess& p, const ProcessSecurity& security) {
+  apply_security(p, security);
+  auto envp = c_strings(p.env);
+  auto argvp = c_strings(p.argv);
+  ::execve(p.path.c_str(), argvp.data(), envp.data());
+  throw_exec_error(p, errno);
+}
+
+void spawn_and_reap(const PreparedProcess& p, const ProcessSecurity& security, int started_fd) {
+  apply_security(p, security);
+  auto envp = c_strings(p.env);
+  auto argvp = c_strings(p.argv);
+  sigset_t all, none;
+  ::sigfillset(&all);
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_BLOCK, &all, nullptr);  // received through sigwaitinfo by the reaper loop
+  posix_spawnattr_t attr;
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t child = -1;
+  int err = ::posix_spawn(&child, p.path.c_str(), nullptr, &attr, argvp.data(), envp.data());
+  ::posix_spawnattr_destroy(&attr);
+  if (err != 0) {
+    ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
+    throw_exec_error(p, err);
+  }
+  ::close(started_fd);  // the command runs: its exec closed the child's copy, this is the last
+  ::malloc_trim(0);     // this process now only waits: give back what the set-up used
+  ::_exit(monitor::reap_until_exit(child));
 }
 
 }  // namespace berth::engine

@@ -24,8 +24,13 @@ std::string lookup_command(const std::string& name, const std::string& path_env)
 PreparedProcess prepare_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                                 const std::string& user);
 
-// Credentials, capabilities, no_new_privs, seccomp, then execve (through the reaper when
-// reaper_fd >= 0). Returns only by throwing (UserError 126/127 when execve fails).
-[[noreturn]] void exec_process(const PreparedProcess& p, const ProcessSecurity& security, int reaper_fd = -1);
+// Credentials, capabilities, no_new_privs, seccomp, then execve. Returns only by throwing
+// (UserError 126/127 when execve fails).
+[[noreturn]] void exec_process(const PreparedProcess& p, const ProcessSecurity& security);
+// The same confinement, then the command is spawned and this process stays as its reaper (PID 1
+// of `init: true` containers, Docker's docker-init role: signals forwarded, orphans reaped, the
+// command's exit status as its own). `started_fd` (close-on-exec, as the command's copy) is
+// closed once the command runs. Throws like exec_process when the command cannot be started.
+[[noreturn]] void spawn_and_reap(const PreparedProcess& p, const ProcessSecurity& security, int started_fd);
 
 }  // namespace berth::engine

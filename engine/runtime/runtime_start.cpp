@@ -178,7 +178,7 @@ void Runtime::start(const std::string& name_or_id, const StartOptions& options) 
   auto cg = Cgroup::for_container(info.id);
   with_context("setting up the cgroup of " + info.name, [&] { cg->create(info.spec.resources); });
   if (::access(f.hosts().c_str(), F_OK) != 0) write_etc_files(f, info);  // the runtime directory was emptied (reboot)
-  InitSpec init = build_init_spec(paths_, info, *cg, options_.monitor_exe);
+  InitSpec init = build_init_spec(paths_, info, *cg);
   write_text(f.init_spec(), serialize_init_spec(init));
   auto health = build_health_request(info, *cg);
   if (health) write_text(f.health_request(), serialize_exec_request(*health));

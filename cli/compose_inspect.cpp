@@ -11,7 +11,7 @@
 #include "base/error.hpp"
 #include "cli/compose_logs.hpp"
 #include "cli/compose_project.hpp"
-#include "cli/human_size.hpp"
+#include "base/human_size.hpp"
 #include "engine/image/image_store.hpp"
 #include "compose/orchestrate/labels.hpp"
 #include "network/network_manager.hpp"

@@ -8,7 +8,7 @@
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
 #include "cli/command.hpp"
-#include "cli/human_size.hpp"
+#include "base/human_size.hpp"
 #include "engine/image/image_store.hpp"
 
 namespace berth::cli {

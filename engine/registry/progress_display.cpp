@@ -6,9 +6,14 @@
 
 #include <cstdlib>
 
+#include "base/human_size.hpp"
+
 namespace berth::engine {
 
 namespace {
+
+// One decimal: the width of a progress line must not jump as the figures grow.
+std::string size_text(std::uint64_t n) { return human_size(n, SizeDigits::OneDecimal); }
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -29,17 +34,6 @@ ProgressDisplay::ProgressDisplay(Mode mode, std::FILE* out) : mode_(mode), out_(
 
 ProgressDisplay::~ProgressDisplay() { finish(); }
 
-std::string ProgressDisplay::human_bytes(std::uint64_t n) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{}B", n) : fmt::format("{:.1f}{}", v, units[u]);
-}
-
 std::string ProgressDisplay::row_text(const Row& r) const {
   std::string line = r.id + ": " + r.status;
   if (!r.active || r.total == 0) return line;
@@ -50,8 +44,8 @@ std::string ProgressDisplay::row_text(const Row& r) const {
   bar.resize(width, ' ');
   double secs = seconds_since(r.started);
   double rate = secs > 0.05 ? static_cast<double>(r.current - r.started_at_bytes) / secs : 0;
-  line = fmt::format("{:<30} [{}] {:>8}/{:<8} {:>9}/s", line, bar, human_bytes(r.current), human_bytes(r.total),
-                     human_bytes(static_cast<std::uint64_t>(rate)));
+  line = fmt::format("{:<30} [{}] {:>8}/{:<8} {:>9}/s", line, bar, size_text(r.current), size_text(r.total),
+                     size_text(static_cast<std::uint64_t>(rate)));
   return line;
 }
 
@@ -75,16 +69,16 @@ void ProgressDisplay::plain_locked(const TransferEvent& e, Row& r) {
       return;
     case K::Progress:
       if (r.active) return;
-      line = e.status + " (" + human_bytes(e.total) + ")";
+      line = e.status + " (" + size_text(e.total) + ")";
       break;
     case K::Resumed:
-      line = "Resuming at " + human_bytes(e.current) + " of " + human_bytes(e.total);
+      line = "Resuming at " + size_text(e.current) + " of " + size_text(e.total);
       break;
     case K::Verifying: {
       double secs = seconds_since(r.started);
       std::uint64_t moved = e.total - r.started_at_bytes;
-      line = r.active ? fmt::format("{} ({} in {:.1f}s, {}/s)", e.status, human_bytes(moved), secs,
-                                    human_bytes(static_cast<std::uint64_t>(secs > 0 ? static_cast<double>(moved) / secs : 0)))
+      line = r.active ? fmt::format("{} ({} in {:.1f}s, {}/s)", e.status, size_text(moved), secs,
+                                    size_text(static_cast<std::uint64_t>(secs > 0 ? static_cast<double>(moved) / secs : 0)))
                       : e.status;
       break;
     }

@@ -34,7 +34,6 @@ class ProgressDisplay {
   void finish();
 
   // "12.3MB", "512kB", "17B"
-  static std::string human_bytes(std::uint64_t n);
 
  private:
   struct Row {

@@ -1,0 +1,19 @@
+#include "base/human_size.hpp"
+
+#include <fmt/core.h>
+
+namespace berth {
+
+std::string human_size(std::uint64_t bytes, SizeDigits digits) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  if (u == 0) return fmt::format("{}B", bytes);
+  return digits == SizeDigits::Significant3 ? fmt::format("{:.3g}{}", v, units[u]) : fmt::format("{:.1f}{}", v, units[u]);
+}
+
+}  // namespace berth

@@ -2,16 +2,10 @@
 // The monitor's life: hold the lock, start the init (handshake with the runtime over `ctl` the
 // first time), log its output, reap it, record its exit, apply the restart policy, run
 // healthchecks. Returns the monitor's exit code.
-#include <sys/types.h>
-
 namespace berth::monitor {
 
 // The configuration (monitor_config.hpp) is the first datagram on `ctl_fd`; when the runtime
 // closes the socket instead (its set-up failed), the monitor exits at once, having done nothing.
 int run_monitor(int ctl_fd);
-
-// The reaper loop of `init: true` containers: forwards every signal to `child`, reaps every process, and returns when
-// `child` exits, with its status as a shell gives it. The caller has blocked all signals.
-int reap_until_exit(pid_t child);
 
 }  // namespace berth::monitor

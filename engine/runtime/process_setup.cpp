@@ -14,8 +14,8 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
-#include "engine/monitor/supervisor.hpp"
 #include "engine/runtime/capabilities.hpp"
+#include "engine/runtime/reaper_loop.hpp"
 #include "engine/runtime/seccomp_profile.hpp"
 
 namespace berth::engine {
@@ -139,7 +139,7 @@ void spawn_and_reap(const PreparedProcess& p, const ProcessSecurity& security, i
   }
   ::close(started_fd);  // the command runs: its exec closed the child's copy, this is the last
   ::malloc_trim(0);     // this process now only waits: give back what the set-up used
-  ::_exit(monitor::reap_until_exit(child));
+  ::_exit(reap_until_exit(child));
 }
 
 }  // namespace berth::engine

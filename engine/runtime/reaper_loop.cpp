@@ -1,12 +1,9 @@
-// The reaper loop of `init: true` containers (Docker's docker-init / tini role): the container's
-// init stays as PID 1 (engine/runtime/process_setup.cpp spawn_and_reap), forwards every signal
-// to the command, reaps every orphan, exits with the command's status.
+#include "engine/runtime/reaper_loop.hpp"
+
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "engine/monitor/supervisor.hpp"
-
-namespace berth::monitor {
+namespace berth::engine {
 
 int reap_until_exit(pid_t child) {
   sigset_t all;
@@ -30,4 +27,4 @@ int reap_until_exit(pid_t child) {
   }
 }
 
-}  // namespace berth::monitor
+}  // namespace berth::engine

@@ -59,7 +59,8 @@ struct Node {
 };
 
 // JSON as YAML 1.2's core schema types it (compose-go's view): plain true/false are booleans,
-// plain numbers are numbers, plain null/~/empty are null; quoted scalars are strings.
+// plain numbers are numbers, plain null/~/empty are null; quoted scalars are strings. Entries
+// tagged `!reset` are instructions for the merge of files, not content: they are left out.
 nlohmann::json to_json(const Node& n);
 
 // The node at a key path ("services","web","ports","0"), or nullptr.

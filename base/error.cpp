@@ -12,7 +12,7 @@ std::string sys_what(const std::string& op, const std::string& subject) {
 std::string config_what(const SourceMark& m, const std::string& path, const std::string& msg) {
   std::string s;
   if (!m.file.empty()) {
-    s += m.file;
+    s += m.file.str();
     if (m.line > 0) {
       s += ":" + std::to_string(m.line);
       if (m.column > 0) s += ":" + std::to_string(m.column);
@@ -24,6 +24,11 @@ std::string config_what(const SourceMark& m, const std::string& path, const std:
   return s;
 }
 }  // namespace
+
+const std::string& SourceFile::str() const noexcept {
+  static const std::string none;
+  return name_ ? *name_ : none;
+}
 
 SysError::SysError(int err, std::string op, std::string subject)
     : std::system_error(err, std::generic_category(), sys_what(op, subject)),

@@ -6,6 +6,7 @@
 // Context is added by nesting (with_context); main() prints the chain joined by ": ".
 #include <cerrno>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -26,8 +27,24 @@ class SysError : public std::system_error {
   std::string subject_;
 };
 
+// The name of a project file, shared by every mark made in it: a loaded file has thousands of
+// values, and a path of its own in each (and in each copy) was an allocation apiece.
+class SourceFile {
+ public:
+  SourceFile() = default;
+  SourceFile(std::string name) : name_(std::make_shared<const std::string>(std::move(name))) {}  // NOLINT: implicit
+  SourceFile(const char* name) : SourceFile(std::string(name)) {}                              // NOLINT: implicit
+  const std::string& str() const noexcept;
+  operator const std::string&() const noexcept { return str(); }  // NOLINT: implicit
+  bool empty() const noexcept { return str().empty(); }
+  friend bool operator==(const SourceFile& a, std::string_view b) noexcept { return a.str() == b; }
+
+ private:
+  std::shared_ptr<const std::string> name_;
+};
+
 struct SourceMark {
-  std::string file;
+  SourceFile file;
   int line = 0;    // 1-based; 0 when unknown
   int column = 0;  // 1-based; 0 when unknown
 };

@@ -170,7 +170,7 @@ private:
         }
     }
 
-    const std::string& file_;
+    const SourceFile file_;
     std::unique_ptr<fy_diag, DiagFree> diag_;
     std::unique_ptr<fy_parser, ParserFree> parser_;
     std::map<std::string, Node> anchors_;

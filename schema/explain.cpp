@@ -237,9 +237,10 @@ class Walker {
             }
             if (!matched) {
                 if (n.closed) {
-                    // Keys of a mapping of names are checked here only (see validate.cpp).
-                    bool names = n.properties.empty() && !n.pattern_properties.empty();
-                    add(out, path, unknown_key_message(key, n), names ? IssueKind::Extra : IssueKind::Other);
+                    // The keys of a mapping of names, and of an object with extension keys, are
+                    // checked here only (see validate.cpp).
+                    bool here = !n.pattern_properties.empty();
+                    add(out, path, unknown_key_message(key, n), here ? IssueKind::Extra : IssueKind::Other);
                 } else if (n.additional) {
                     check(*n.additional, child, path, out);
                 }

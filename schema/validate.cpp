@@ -1,6 +1,7 @@
 // Validation against the embedded compose-spec schema: valijson decides, detail::explain words it.
 #include "schema/validate.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -26,7 +27,10 @@ using json = nlohmann::json;
 //      would say it, but valijson 1.0 builds its subschema under the parent's cache key, so a
 //      propertyNames inside a $ref'd definition validates against the wrong schema);
 //  - {"patternProperties": {"^.+$" or ".+": S}} -> {"additionalProperties": S};
-//  - "^x-" patterns stay: without a bracket expression their regex is cheap to build;
+//  - {"properties": P, "patternProperties": {"^x-": {}}, "additionalProperties": false} (an object
+//      with extension keys) -> {"properties": P}, and explain() reports the keys that are neither
+//      in P nor x-; this needs every choice in the schema to be decided by type (a branch's
+//      unknown key could otherwise be what picks another branch), so it is done only then;
 //  - oneOf whose branches accept disjoint types -> anyOf (stops at the first match; same verdict);
 //  - "format" dropped: valijson reads every formatted value as a string and knows none of ours.
 // explain() walks the original schema for the messages.
@@ -76,10 +80,19 @@ bool disjoint_branches(const json& root, const json& branches) {
 
 bool is_any_key(const std::string& pattern) { return pattern == ".+" || pattern == "^.+$"; }
 
-json for_valijson(const json& root, const json& s) {
+// True when every oneOf in the schema chooses by type alone (and there is no anyOf).
+bool choices_by_type(const json& root, const json& s) {
+    if (s.is_array()) return std::all_of(s.begin(), s.end(), [&](const json& v) { return choices_by_type(root, v); });
+    if (!s.is_object()) return true;
+    if (s.contains("anyOf")) return false;
+    if (auto one = s.find("oneOf"); one != s.end() && !disjoint_branches(root, *one)) return false;
+    return std::all_of(s.begin(), s.end(), [&](const json& v) { return choices_by_type(root, v); });
+}
+
+json for_valijson(const json& root, const json& s, bool open_extensible) {
     if (s.is_array()) {
         json out = json::array();
-        for (const auto& v : s) out.push_back(for_valijson(root, v));
+        for (const auto& v : s) out.push_back(for_valijson(root, v, open_extensible));
         return out;
     }
     if (!s.is_object()) return s;
@@ -89,10 +102,10 @@ json for_valijson(const json& root, const json& s) {
         // "properties"/"definitions" hold names, not keywords: recurse into their values only.
         if (k == "properties" || k == "definitions" || k == "patternProperties") {
             json m = json::object();
-            for (const auto& [name, sub] : v.items()) m[name] = for_valijson(root, sub);
+            for (const auto& [name, sub] : v.items()) m[name] = for_valijson(root, sub, open_extensible);
             out[k] = std::move(m);
         } else {
-            out[k] = for_valijson(root, v);
+            out[k] = for_valijson(root, v, open_extensible);
         }
     }
     if (auto one = out.find("oneOf"); one != out.end() && disjoint_branches(root, s["oneOf"])) {
@@ -106,7 +119,11 @@ json for_valijson(const json& root, const json& s) {
     auto addl = out.find("additionalProperties");
     bool closed = addl != out.end() && addl->is_boolean() && !addl->get<bool>();
     bool has_props = out.contains("properties");
-    if (!has_props && (closed || (is_any_key(pattern) && addl == out.end()))) {
+    if (open_extensible && has_props && closed && pattern == "^x-" && sub == json::object()) {
+        // Extension keys are checked by explain() (IssueKind::Extra), like the names below.
+        out.erase("patternProperties");
+        out.erase("additionalProperties");
+    } else if (!has_props && (closed || (is_any_key(pattern) && addl == out.end()))) {
         // The key pattern of a closed mapping of names is checked by explain() (IssueKind::Extra).
         out.erase("patternProperties");
         out["additionalProperties"] = std::move(sub);
@@ -120,7 +137,7 @@ struct Compiled {
     detail::Explainer explainer{document};
 
     Compiled() : document(json::parse(kComposeSpecJson)) {
-        json equivalent = for_valijson(document, document);
+        json equivalent = for_valijson(document, document, choices_by_type(document, document));
         valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
         valijson::adapters::NlohmannJsonAdapter adapter(equivalent);
         parser.populateSchema(adapter, schema);

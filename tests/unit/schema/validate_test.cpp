@@ -88,6 +88,26 @@ TEST(SchemaValidate, UnknownKeyInsideAOneOfBranchIsReportedFromThatBranch) {
               R"(services.web.build.contxt: additional property "contxt" is not allowed (did you mean "context"?))");
 }
 
+TEST(SchemaValidate, ExtensionKeysAreAllowedInNestedObjectsAndUnknownKeysThereAreNot) {
+    json ok = service({{"image", "x"},
+                       {"x-top", 1},
+                       {"healthcheck", {{"test", "true"}, {"x-why", {{"a", 1}}}}},
+                       {"ports", {{{"target", 80}, {"x-note", "n"}}}},
+                       {"build", {{"context", "."}, {"x-b", json::array()}}},
+                       {"logging", {{"driver", "syslog"}, {"x-l", nullptr}}},
+                       {"deploy", {{"resources", {{"limits", {{"cpus", "1"}, {"x-r", 1}}}}}}}});
+    EXPECT_EQ(rendered(ok), std::vector<std::string>{});
+    EXPECT_EQ(first(service({{"image", "x"}, {"healthcheck", {{"intervall", "1s"}}}})),
+              R"(services.web.healthcheck.intervall: additional property "intervall" is not allowed (did you mean "interval"?))");
+    EXPECT_EQ(first(service({{"image", "x"}, {"deploy", {{"resources", {{"limits", {{"cpu", "1"}}}}}}}})),
+              R"(services.web.deploy.resources.limits.cpu: additional property "cpu" is not allowed (did you mean "cpus"?))");
+    EXPECT_EQ(first(service({{"image", "x"}, {"logging", {{"xdriver", "syslog"}}}})),
+              R"(services.web.logging.xdriver: additional property "xdriver" is not allowed (did you mean "driver"?))");
+    // Only keys that start with "x-" are extensions.
+    EXPECT_EQ(first(json{{"services", json::object()}, {"y-common", 1}}),
+              R"(y-common: additional property "y-common" is not allowed)");
+}
+
 TEST(SchemaValidate, BadPortMappingsNameTheValue) {
     EXPECT_EQ(first(service({{"ports", {"80:80:80"}}})), R"(services.web.ports[0]: "80:80:80" is not a valid port mapping)");
     EXPECT_EQ(first(service({{"ports", {"8080:80", "80000:80"}}})),

@@ -79,7 +79,7 @@ json service_json(const Service& s) {
         if (!s.build->args.empty()) {
             json a = json::object();
             for (const auto& [k, v] : s.build->args) a[k] = v ? json(*v) : json(nullptr);
-            b["args"] = a;
+            b["args"] = std::move(a);
         }
         str(b, "target", s.build->target);
         list(b, "cache_from", s.build->cache_from);
@@ -92,7 +92,7 @@ json service_json(const Service& s) {
         list(b, "extra_hosts", s.build->extra_hosts);
         if (s.build->no_cache) b["no_cache"] = true;
         if (s.build->pull) b["pull"] = true;
-        j["build"] = b;
+        j["build"] = std::move(b);
     }
     str(j, "pull_policy", s.pull_policy);
     str(j, "platform", s.platform);
@@ -114,9 +114,9 @@ json service_json(const Service& s) {
                 str(pj, "host_ip", p.host_ip);
                 str(pj, "name", p.name);
                 str(pj, "app_protocol", p.app_protocol);
-                ports.push_back(pj);
+                ports.push_back(std::move(pj));
             }
-        j["ports"] = ports;
+        j["ports"] = std::move(ports);
     }
     list(j, "expose", s.expose);
     if (!s.volumes.empty()) {
@@ -130,23 +130,23 @@ json service_json(const Service& s) {
                 json b{{"create_host_path", v.bind.create_host_path}};
                 str(b, "propagation", v.bind.propagation);
                 str(b, "selinux", v.bind.selinux);
-                vj["bind"] = b;
+                vj["bind"] = std::move(b);
             }
             if (v.type == VolumeType::Volume && (v.volume.nocopy || !v.volume.subpath.empty())) {
                 json b = json::object();
                 if (v.volume.nocopy) b["nocopy"] = true;
                 str(b, "subpath", v.volume.subpath);
-                vj["volume"] = b;
+                vj["volume"] = std::move(b);
             }
             if (v.type == VolumeType::Tmpfs && (v.tmpfs.size || v.tmpfs.mode)) {
                 json t = json::object();
                 opt(t, "size", v.tmpfs.size);
                 opt(t, "mode", v.tmpfs.mode);
-                vj["tmpfs"] = t;
+                vj["tmpfs"] = std::move(t);
             }
-            vols.push_back(vj);
+            vols.push_back(std::move(vj));
         }
-        j["volumes"] = vols;
+        j["volumes"] = std::move(vols);
     }
     list(j, "volumes_from", s.volumes_from);
     list(j, "tmpfs", s.tmpfs);
@@ -161,9 +161,9 @@ json service_json(const Service& s) {
             str(nj, "mac_address", n.mac_address);
             if (n.priority) nj["priority"] = n.priority;
             list(nj, "driver_opts", n.driver_opts);
-            nets[k] = nj.empty() ? json(nullptr) : nj;
+            nets[k] = nj.empty() ? json(nullptr) : std::move(nj);
         }
-        j["networks"] = nets;
+        j["networks"] = std::move(nets);
     }
     str(j, "network_mode", s.network_mode);
     auto links = [](const std::vector<ServiceLink>& ls) {
@@ -183,7 +183,7 @@ json service_json(const Service& s) {
     if (!s.depends_on.empty()) {
         json d = json::object();
         for (const auto& [k, v] : s.depends_on) d[k] = {{"condition", v.condition}, {"required", v.required}, {"restart", v.restart}};
-        j["depends_on"] = d;
+        j["depends_on"] = std::move(d);
     }
     if (s.healthcheck) {
         json h = json::object();
@@ -194,7 +194,7 @@ json service_json(const Service& s) {
         if (s.healthcheck->start_interval) h["start_interval"] = go_duration(*s.healthcheck->start_interval);
         opt(h, "retries", s.healthcheck->retries);
         if (s.healthcheck->disable) h["disable"] = true;
-        j["healthcheck"] = h;
+        j["healthcheck"] = std::move(h);
     }
     str(j, "restart", s.restart);
     opt(j, "scale", s.scale);
@@ -213,16 +213,16 @@ json service_json(const Service& s) {
         json r = json::object();
         if (!res(s.deploy->limits).empty()) r["limits"] = res(s.deploy->limits);
         if (!res(s.deploy->reservations).empty()) r["reservations"] = res(s.deploy->reservations);
-        if (!r.empty()) d["resources"] = r;
+        if (!r.empty()) d["resources"] = std::move(r);
         if (s.deploy->restart_policy) {
             json rp = json::object();
             str(rp, "condition", s.deploy->restart_policy->condition);
             if (s.deploy->restart_policy->delay) rp["delay"] = go_duration(*s.deploy->restart_policy->delay);
             if (s.deploy->restart_policy->window) rp["window"] = go_duration(*s.deploy->restart_policy->window);
             opt(rp, "max_attempts", s.deploy->restart_policy->max_attempts);
-            d["restart_policy"] = rp;
+            d["restart_policy"] = std::move(rp);
         }
-        j["deploy"] = d;
+        j["deploy"] = std::move(d);
     }
     list(j, "labels", s.labels);
     list(j, "annotations", s.annotations);
@@ -238,7 +238,7 @@ json service_json(const Service& s) {
     if (!s.ulimits.empty()) {
         json u = json::object();
         for (const auto& [k, v] : s.ulimits) u[k] = v.soft == v.hard ? json(v.soft) : json{{"soft", v.soft}, {"hard", v.hard}};
-        j["ulimits"] = u;
+        j["ulimits"] = std::move(u);
     }
     list(j, "sysctls", s.sysctls);
     opt(j, "mem_limit", s.mem_limit);
@@ -265,7 +265,7 @@ json service_json(const Service& s) {
             str(rj, "uid", r.uid);
             str(rj, "gid", r.gid);
             opt(rj, "mode", r.mode);
-            out.push_back(rj);
+            out.push_back(std::move(rj));
         }
         return out;
     };
@@ -277,7 +277,7 @@ json service_json(const Service& s) {
         json l = json::object();
         str(l, "driver", s.logging->driver);
         list(l, "options", s.logging->options);
-        j["logging"] = l;
+        j["logging"] = std::move(l);
     }
     str(j, "ipc", s.ipc);
     str(j, "pid", s.pid);
@@ -297,7 +297,7 @@ json project_json(const Project& p) {
     j["name"] = p.name;
     json services = json::object();
     for (const auto& [k, s] : p.services) services[k] = service_json(s);
-    j["services"] = services;
+    j["services"] = std::move(services);
     if (!p.networks.empty()) {
         json nets = json::object();
         for (const auto& [k, n] : p.networks) {
@@ -318,15 +318,15 @@ json project_json(const Project& p) {
                     str(cj, "gateway", c.gateway);
                     str(cj, "ip_range", c.ip_range);
                     list(cj, "aux_addresses", c.aux_addresses);
-                    cfg.push_back(cj);
+                    cfg.push_back(std::move(cj));
                 }
-                if (!cfg.empty()) ipam["config"] = cfg;
-                nj["ipam"] = ipam;
+                if (!cfg.empty()) ipam["config"] = std::move(cfg);
+                nj["ipam"] = std::move(ipam);
             }
             list(nj, "labels", n.labels);
-            nets[k] = nj;
+            nets[k] = std::move(nj);
         }
-        j["networks"] = nets;
+        j["networks"] = std::move(nets);
     }
     if (!p.volumes.empty()) {
         json vols = json::object();
@@ -336,9 +336,9 @@ json project_json(const Project& p) {
             list(vj, "driver_opts", v.driver_opts);
             if (v.external) vj["external"] = true;
             list(vj, "labels", v.labels);
-            vols[k] = vj;
+            vols[k] = std::move(vj);
         }
-        j["volumes"] = vols;
+        j["volumes"] = std::move(vols);
     }
     for (const auto* section : {&p.secrets, &p.configs}) {
         if (section->empty()) continue;
@@ -350,9 +350,9 @@ json project_json(const Project& p) {
             opt(fj, "content", f.content);
             if (f.external) fj["external"] = true;
             list(fj, "labels", f.labels);
-            out[k] = fj;
+            out[k] = std::move(fj);
         }
-        j[section == &p.secrets ? "secrets" : "configs"] = out;
+        j[section == &p.secrets ? "secrets" : "configs"] = std::move(out);
     }
     return j;
 }

@@ -239,19 +239,19 @@ RawProject load_raw(const LoadOptions& opts) {
 
     Node& services = *doc.find("services");
     Extender extender(ctx);
-    std::string main_file = raw.files.front();
-    Node resolved = Node::make_map(services.mark);
-    for (const auto& [name, svc] : services.fields) {
+    // Every `extends` is resolved against the services as merged (they are "this file" for an
+    // extends without file:) before any of them is replaced.
+    std::vector<std::pair<size_t, Node>> extended;
+    for (size_t i = 0; i < services.fields.size(); ++i) {
+        const auto& [name, svc] = services.fields[i];
         std::vector<std::string> chain;
-        Node s = svc.is_null() ? Node::make_map(svc.mark) : svc;
-        if (s.has("extends")) {
-            Node only = services;  // the merged services are "this file" for extends without file:
-            s = extender.resolve(only, name, main_file, chain);
-        }
-        resolved.fields.emplace_back(name, std::move(s));
+        if (svc.is_map() && svc.has("extends")) extended.emplace_back(i, extender.resolve(services, name, raw.files.front(), chain));
     }
-    for (auto& [name, svc] : resolved.fields) apply_env_files(svc, name, env);
-    services = std::move(resolved);
+    for (auto& [i, resolved] : extended) services.fields[i].second = std::move(resolved);
+    for (auto& [name, svc] : services.fields) {
+        if (svc.is_null()) svc = Node::make_map(svc.mark);
+        apply_env_files(svc, name, env);
+    }
 
     raw.name = project_name(opts, doc, env, project_dir);
     raw.profiles = opts.profiles;

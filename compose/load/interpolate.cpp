@@ -88,34 +88,64 @@ std::string interpolate(const std::string& text, const Lookup& lookup) {
     return out;
 }
 
+namespace {
+
+// The key path of a value, made into text only for an error message.
+struct Step {
+    const std::string* key;  // nullptr: a list item
+    size_t index;
+};
+
+std::string path_text(const std::string& prefix, const std::vector<Step>& steps) {
+    std::string out = prefix;
+    for (const auto& s : steps) {
+        if (!s.key) out += "[" + std::to_string(s.index) + "]";
+        else out += (out.empty() ? "" : ".") + *s.key;
+    }
+    return out;
+}
+
+void interpolate_node(Node& node, const Lookup& lookup, const std::string& prefix, std::vector<Step>& steps) {
+    switch (node.kind) {
+        case Node::Kind::Scalar:
+            if (node.scalar.find('$') == std::string::npos) return;
+            try {
+                // a substituted value is a string, as compose-go types it after interpolation
+                // only where the schema wants a string; numbers and booleans stay plain.
+                node.scalar = interpolate(node.scalar, lookup);
+            } catch (const InterpolationError& e) {
+                fail(node, path_text(prefix, steps), e.what());
+            }
+            return;
+        case Node::Kind::Seq:
+            for (size_t i = 0; i < node.items.size(); ++i) {
+                steps.push_back({nullptr, i});
+                interpolate_node(node.items[i], lookup, prefix, steps);
+                steps.pop_back();
+            }
+            return;
+        case Node::Kind::Map:
+            for (auto& [k, v] : node.fields) {
+                steps.push_back({&k, 0});
+                interpolate_node(v, lookup, prefix, steps);
+                steps.pop_back();
+            }
+            return;
+        case Node::Kind::Null:
+            return;
+    }
+}
+
+}  // namespace
+
 void interpolate_tree(Node& node, const std::map<std::string, std::string>& env, const std::string& path) {
     Lookup lookup = [&env](const std::string& k) -> std::optional<std::string> {
         auto it = env.find(k);
         if (it == env.end()) return std::nullopt;
         return it->second;
     };
-    switch (node.kind) {
-        case Node::Kind::Scalar:
-            if (node.scalar.find('$') == std::string::npos) return;
-            try {
-                std::string v = interpolate(node.scalar, lookup);
-                // a substituted value is a string, as compose-go types it after interpolation
-                // only where the schema wants a string; numbers and booleans stay plain.
-                node.scalar = std::move(v);
-            } catch (const InterpolationError& e) {
-                fail(node, path, e.what());
-            }
-            return;
-        case Node::Kind::Seq:
-            for (size_t i = 0; i < node.items.size(); ++i)
-                interpolate_tree(node.items[i], env, path + "[" + std::to_string(i) + "]");
-            return;
-        case Node::Kind::Map:
-            for (auto& [k, v] : node.fields) interpolate_tree(v, env, path.empty() ? k : path + "." + k);
-            return;
-        case Node::Kind::Null:
-            return;
-    }
+    std::vector<Step> steps;
+    interpolate_node(node, lookup, path, steps);
 }
 
 }  // namespace berth::compose::load

@@ -49,6 +49,13 @@ TEST(Interpolate, TreeErrorNamesFileLineAndKey) {
     } catch (const ConfigError& e) {
         EXPECT_STREQ(e.what(), "/p/compose.yaml:3:12: services.web.image: required variable TAG is missing a value: no tag");
     }
+    Node listed = read_yaml("services:\n  web:\n    command: [a, \"${X?unset}\"]\n", "/p/compose.yaml");
+    try {
+        interpolate_tree(listed, {});
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/p/compose.yaml:3:18: services.web.command[1]: required variable X is missing a value: unset");
+    }
 }
 
 TEST(Dotenv, QuotesCommentsExportAndMultiline) {

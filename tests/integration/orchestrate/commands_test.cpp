@@ -42,6 +42,19 @@ TEST_F(Commands, CreateMakesContainersWithoutStartingThem) {
   EXPECT_EQ(state_of("app"), "running");
 }
 
+TEST_F(Commands, OutputThatCannotBeWrittenIsOneErrorAndExitOne) {
+  write(kTwo);
+  std::string out;
+  // --services prints short lines that stay in the stdout buffer until the end of the command
+  const std::string config = std::string(BERTH_BINARY_DIR) + "/berth --project-directory " + dir_.string() + " config --services";
+  EXPECT_EQ(run_command("sh -c " + quote(config + " >/dev/full"), &out), 1);
+  EXPECT_EQ(out, "berth: write standard output: No space left on device\n");
+  // stderr on a full device too: the exit code still says it
+  EXPECT_EQ(run_command("sh -c " + quote(config + " >/dev/full 2>/dev/full"), &out), 1);
+  EXPECT_EQ(berth("config --services", &out), 0);
+  EXPECT_EQ(out, "app\ndb\n");
+}
+
 TEST_F(Commands, RmRemovesOnlyStoppedContainersUnlessStop) {
   write(kTwo);
   std::string out;

@@ -1,22 +1,73 @@
 #include "cli/command.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace berth::cli {
 
 namespace {
-std::vector<std::pair<int, RegisterFn>>& registry() {
-  static std::vector<std::pair<int, RegisterFn>> r;
+
+struct Entry {
+  int order;
+  std::vector<std::string_view> commands;
+  RegisterFn fn;
+};
+
+std::vector<Entry>& registry() {
+  static std::vector<Entry> r;
   return r;
 }
+
+// The command the arguments name: the first one that is neither a global option nor the value
+// of one. Empty when there is none, when help is asked for, or when an argument is not an option
+// the app knows (CLI11 then reports it with every command registered).
+std::string_view command_word(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a.size() < 2 || a[0] != '-') return a;
+    if (a == "--") return {};
+    const bool long_form = a.substr(0, 2) == "--";
+    const size_t eq = a.find('=');
+    std::string name(long_form ? a.substr(0, eq) : a.substr(0, 2));
+    const bool value_attached = long_form ? eq != std::string_view::npos : a.size() > 2;
+    const CLI::Option* o = app.get_option_no_throw(name);
+    if (!o || o == app.get_help_ptr()) return {};  // `berth --help up` shows every command too
+    if (o->get_expected_min() > 0 && !value_attached) ++i;  // -f FILE, --profile P
+  }
+  return {};
+}
+
+std::vector<std::string> top_level_names(const CLI::App& app) {
+  std::vector<std::string> out;
+  for (const CLI::App* sub : app.get_subcommands({})) out.push_back(sub->get_name());
+  return out;
+}
+
 }  // namespace
 
-CommandRegistration::CommandRegistration(int order, RegisterFn fn) { registry().emplace_back(order, fn); }
+CommandRegistration::CommandRegistration(int order, std::initializer_list<std::string_view> commands, RegisterFn fn) {
+  registry().push_back(Entry{order, commands, fn});
+}
 
-void register_all(CLI::App& app, Context& ctx) {
+void register_commands(CLI::App& app, Context& ctx, int argc, char** argv) {
   auto& r = registry();
-  std::stable_sort(r.begin(), r.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  for (auto& [order, fn] : r) fn(app, ctx);
+  std::stable_sort(r.begin(), r.end(), [](const Entry& a, const Entry& b) { return a.order < b.order; });
+  const std::string_view word = command_word(app, argc, argv);
+  auto names = [&](const Entry& e) { return std::find(e.commands.begin(), e.commands.end(), word) != e.commands.end(); };
+  if (!word.empty() && std::any_of(r.begin(), r.end(), names)) {
+    for (const Entry& e : r)
+      if (names(e)) e.fn(app, ctx);
+    return;
+  }
+  for (const Entry& e : r) {
+    auto before = top_level_names(app);
+    e.fn(app, ctx);
+    // Each registration names what it adds, or a command line naming it would find nothing.
+    for (const auto& n : top_level_names(app))
+      if (std::find(before.begin(), before.end(), n) == before.end() &&
+          std::find(e.commands.begin(), e.commands.end(), n) == e.commands.end())
+        throw std::logic_error("command \"" + n + "\" is missing from its CommandRegistration");
+  }
 }
 
 }  // namespace berth::cli

@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/paths.hpp"
@@ -37,10 +39,14 @@ struct Context {
 using RegisterFn = void (*)(CLI::App& app, Context& ctx);
 
 struct CommandRegistration {
-  // `order` sorts the commands in --help.
-  CommandRegistration(int order, RegisterFn fn);
+  // `order` sorts the commands in --help; `commands` names the top-level commands `fn` adds (or
+  // adds to): a command line that names one of them registers only the functions that do.
+  CommandRegistration(int order, std::initializer_list<std::string_view> commands, RegisterFn fn);
 };
 
-void register_all(CLI::App& app, Context& ctx);
+// Registers the commands on `app`, which has its global options already: only those of the command
+// that `argv` names, when it names one (setting up every command's options was most of a short
+// command's own time), else all of them (for --help, and for CLI11 to report an unknown command).
+void register_commands(CLI::App& app, Context& ctx, int argc, char** argv);
 
 }  // namespace berth::cli

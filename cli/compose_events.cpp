@@ -74,7 +74,7 @@ void print_event(const std::string& line, const std::string& project, const std:
   }
 }
 
-const CommandRegistration events_reg(27, [](CLI::App& app, Context& ctx) {
+const CommandRegistration events_reg(27, {"events"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("events", "Receive real time events from containers");
   auto json = std::make_shared<bool>(false);
   auto services = std::make_shared<std::vector<std::string>>();

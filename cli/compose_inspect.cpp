@@ -98,7 +98,7 @@ int run_ps(const Context& ctx, const PsFlags& f) {
   return 0;
 }
 
-const CommandRegistration ps_reg(20, [](CLI::App& app, Context& ctx) {
+const CommandRegistration ps_reg(20, {"ps"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("ps", "List the project's containers");
   auto f = std::make_shared<PsFlags>();
   cmd->add_flag("-a,--all", f->all, "Show stopped containers too");
@@ -150,7 +150,7 @@ int run_images(const Context& ctx, const std::string& format, bool quiet, const 
   return 0;
 }
 
-const CommandRegistration images_reg(25, [](CLI::App& app, Context& ctx) {
+const CommandRegistration images_reg(25, {"images"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("images", "List the images of the project's containers");
   auto format = std::make_shared<std::string>("table");
   auto quiet = std::make_shared<bool>(false);
@@ -163,7 +163,7 @@ const CommandRegistration images_reg(25, [](CLI::App& app, Context& ctx) {
   });
 });
 
-const CommandRegistration logs_reg(21, [](CLI::App& app, Context& ctx) {
+const CommandRegistration logs_reg(21, {"logs"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("logs", "Show the output of the project's containers");
   auto o = std::make_shared<engine::LogsOptions>();
   auto tail = std::make_shared<std::string>("all");
@@ -200,7 +200,7 @@ struct ExecFlags {
   int index = 1;
 };
 
-const CommandRegistration exec_reg(22, [](CLI::App& app, Context& ctx) {
+const CommandRegistration exec_reg(22, {"exec"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("exec", "Run a command in a running service container");
   auto f = std::make_shared<ExecFlags>();
   cmd->add_flag("-T,--no-TTY", f->no_tty, "Do not allocate a terminal");
@@ -233,7 +233,7 @@ const CommandRegistration exec_reg(22, [](CLI::App& app, Context& ctx) {
   });
 });
 
-const CommandRegistration port_reg(23, [](CLI::App& app, Context& ctx) {
+const CommandRegistration port_reg(23, {"port"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("port", "Print the public port of a service's private port");
   auto service = std::make_shared<std::string>();
   auto private_port = std::make_shared<std::string>();
@@ -260,7 +260,7 @@ const CommandRegistration port_reg(23, [](CLI::App& app, Context& ctx) {
   });
 });
 
-const CommandRegistration ls_reg(24, [](CLI::App& app, Context& ctx) {
+const CommandRegistration ls_reg(24, {"ls"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("ls", "List the projects on this host");
   auto all = std::make_shared<bool>(false);
   auto format = std::make_shared<std::string>("table");

@@ -12,7 +12,7 @@ namespace {
 
 using compose::orchestrate::ProjectRuntime;
 
-const CommandRegistration create_reg(13, [](CLI::App& app, Context& ctx) {
+const CommandRegistration create_reg(13, {"create"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("create", "Create containers for services without starting them");
   auto services = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
@@ -44,7 +44,7 @@ const CommandRegistration create_reg(13, [](CLI::App& app, Context& ctx) {
   });
 });
 
-const CommandRegistration rm_reg(14, [](CLI::App& app, Context& ctx) {
+const CommandRegistration rm_reg(14, {"rm"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("rm", "Remove stopped service containers");
   auto services = std::make_shared<std::vector<std::string>>();
   auto stop = std::make_shared<bool>(false);
@@ -64,7 +64,7 @@ const CommandRegistration rm_reg(14, [](CLI::App& app, Context& ctx) {
   });
 });
 
-const CommandRegistration pause_reg(15, [](CLI::App& app, Context& ctx) {
+const CommandRegistration pause_reg(15, {"pause", "unpause"}, [](CLI::App& app, Context& ctx) {
   auto services = std::make_shared<std::vector<std::string>>();
   auto* pause = app.add_subcommand("pause", "Pause services");
   pause->add_option("services", *services, "Services");
@@ -86,7 +86,7 @@ const CommandRegistration pause_reg(15, [](CLI::App& app, Context& ctx) {
   });
 });
 
-const CommandRegistration top_reg(26, [](CLI::App& app, Context& ctx) {
+const CommandRegistration top_reg(26, {"top"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("top", "Display the running processes of the project's containers");
   auto services = std::make_shared<std::vector<std::string>>();
   cmd->add_option("services", *services, "Services");

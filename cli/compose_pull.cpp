@@ -6,7 +6,7 @@
 namespace berth::cli {
 namespace {
 
-const CommandRegistration reg(15, [](CLI::App& app, Context& ctx) {
+const CommandRegistration reg(15, {"pull"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("pull", "Pull the images of the project's services");
   auto services = std::make_shared<std::vector<std::string>>();
   auto ignore = std::make_shared<bool>(false);

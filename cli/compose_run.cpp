@@ -69,7 +69,7 @@ int run_oneoff(const Context& ctx, const RunFlags& f) {
   return rc;
 }
 
-const CommandRegistration run_reg(16, [](CLI::App& app, Context& ctx) {
+const CommandRegistration run_reg(16, {"run"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("run", "Run a one-off command on a service");
   auto f = std::make_shared<RunFlags>();
   cmd->add_flag("-d,--detach", f->detach, "Run the container in the background and print its name");

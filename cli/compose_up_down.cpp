@@ -101,7 +101,7 @@ int run_up(const Context& ctx, const UpFlags& f) {
   return attach_foreground(ctx, p, pr, f);
 }
 
-const CommandRegistration up_reg(10, [](CLI::App& app, Context& ctx) {
+const CommandRegistration up_reg(10, {"up"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("up", "Create and start containers");
   auto f = std::make_shared<UpFlags>();
   cmd->add_flag("-d,--detach", f->detach, "Run containers in the background");
@@ -133,7 +133,7 @@ const CommandRegistration up_reg(10, [](CLI::App& app, Context& ctx) {
   });
 });
 
-const CommandRegistration down_reg(11, [](CLI::App& app, Context& ctx) {
+const CommandRegistration down_reg(11, {"down"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("down", "Stop and remove containers and networks");
   auto opts = std::make_shared<DownOptions>();
   auto timeout = std::make_shared<int>(-1);
@@ -152,7 +152,7 @@ const CommandRegistration down_reg(11, [](CLI::App& app, Context& ctx) {
   });
 });
 
-const CommandRegistration lifecycle_reg(12, [](CLI::App& app, Context& ctx) {
+const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}, [](CLI::App& app, Context& ctx) {
   auto services = std::make_shared<std::vector<std::string>>();
   auto timeout = std::make_shared<int>(-1);
   auto signal = std::make_shared<std::string>("SIGKILL");

@@ -58,7 +58,7 @@ int run_config(const Context& ctx, const ConfigFlags& f) {
     return 0;
 }
 
-const CommandRegistration reg(100, [](CLI::App& app, Context& ctx) {
+const CommandRegistration reg(100, {"config"}, [](CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("config", "Parse, resolve and render the project file in canonical form");
     auto f = std::make_shared<ConfigFlags>();
     cmd->add_option("--format", f->format, "yaml or json")->check(CLI::IsMember({"yaml", "json"}));

@@ -172,7 +172,7 @@ void add_run_flags(CLI::App* cmd, RunFlags& f) {
   cmd->positionals_at_end();  // IMAGE ends the options: `sh -c ...` belongs to the command
 }
 
-const CommandRegistration reg(300, [](CLI::App& app, Context& ctx) {
+const CommandRegistration reg(300, {"container"}, [](CLI::App& app, Context& ctx) {
   auto* c = app.add_subcommand("container", "Manage single containers");
   c->require_subcommand(1);
 

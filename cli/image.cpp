@@ -91,7 +91,7 @@ void add_ls(CLI::App* cmd, Context& ctx) {
   });
 }
 
-const CommandRegistration reg(300, [](CLI::App& app, Context& ctx) {
+const CommandRegistration reg(300, {"image"}, [](CLI::App& app, Context& ctx) {
   auto* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
 

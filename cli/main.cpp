@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "tty", "plain", "quiet", "json"}));
   app.add_flag("--ansi-never,--no-ansi", g.no_ansi, "Do not print ANSI control characters");
   app.add_flag("--debug", g.debug, "Show debug logging");
-  berth::cli::register_all(app, ctx);
+  berth::cli::register_commands(app, ctx, argc, argv);
   one_value_per_flag(&app);
 
   try {

@@ -119,7 +119,7 @@ void register_image_commands(CLI::App* image, Context& ctx) {
   }
 }
 
-const CommandRegistration reg(310, [](CLI::App& app, Context& ctx) {
+const CommandRegistration reg(310, {"image", "login", "logout"}, [](CLI::App& app, Context& ctx) {
   CLI::App* image = nullptr;
   try {
     image = app.get_subcommand("image");

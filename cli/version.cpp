@@ -5,7 +5,7 @@
 namespace berth::cli {
 namespace {
 
-const CommandRegistration reg(900, [](CLI::App& app, Context& ctx) {
+const CommandRegistration reg(900, {"version"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("version", "Show the berth version");
   auto format = std::make_shared<std::string>("pretty");
   auto short_flag = std::make_shared<bool>(false);

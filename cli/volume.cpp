@@ -68,7 +68,7 @@ void check_unused(const std::map<std::string, std::vector<std::string>>& users, 
   throw UserError("volume " + name + " is in use by container(s) " + list);
 }
 
-const CommandRegistration reg(320, [](CLI::App& app, Context& ctx) {
+const CommandRegistration reg(320, {"volume"}, [](CLI::App& app, Context& ctx) {
   auto* volume = app.add_subcommand("volume", "Manage volumes");
   volume->require_subcommand(1);
   {

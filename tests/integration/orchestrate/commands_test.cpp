@@ -42,6 +42,29 @@ TEST_F(Commands, CreateMakesContainersWithoutStartingThem) {
   EXPECT_EQ(state_of("app"), "running");
 }
 
+TEST_F(Commands, EveryCommandIsKnownWhetherOrNotItIsTheOneNamed) {
+  // Only the named command's options are set up; --help and unknown words set up all of them.
+  std::string out;
+  ASSERT_EQ(berth_root("--help", &out), 0) << out;
+  for (const char* c : {"up", "down", "start", "stop", "restart", "kill", "create", "rm", "pause", "unpause", "pull",
+                        "run", "ps", "logs", "exec", "port", "ls", "images", "top", "events", "config", "container",
+                        "image", "volume", "login", "logout", "version"})
+    EXPECT_NE(out.find("\n  " + std::string(c) + " "), std::string::npos) << c << " missing from:\n" << out;
+  EXPECT_EQ(berth_root("nosuch", &out), 1);
+  EXPECT_EQ(out, "berth: unknown command \"nosuch\"\nRun 'berth --help' for usage.\n");
+  // Global options and their values before the command: `-f up` is a file named "up".
+  write(kTwo);
+  std::filesystem::copy_file(dir_ / "compose.yaml", dir_ / "up");
+  ASSERT_EQ(berth_root("-f " + (dir_ / "up").string() + " --profile=x -p demo config --services", &out), 0) << out;
+  EXPECT_EQ(out, "app\ndb\n");
+  ASSERT_EQ(berth_root("--file=" + (dir_ / "up").string() + " version", &out), 0) << out;
+  EXPECT_EQ(out.rfind("berth version ", 0), 0u) << out;
+  // The image command is made by two registrations (image store, registry): both are there.
+  ASSERT_EQ(berth_root("image --help", &out), 0) << out;
+  EXPECT_NE(out.find("\n  pull "), std::string::npos) << out;
+  EXPECT_NE(out.find("\n  ls, list "), std::string::npos) << out;
+}
+
 TEST_F(Commands, OutputThatCannotBeWrittenIsOneErrorAndExitOne) {
   write(kTwo);
   std::string out;

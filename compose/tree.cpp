@@ -39,12 +39,10 @@ bool Node::erase(const std::string& key) {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
 // Length of the run of decimal digits at s[i].
 size_t digits(const std::string& s, size_t i) {
     size_t n = 0;
-    while (i + n < s.size() && is_digit(s[i + n])) ++n;
+    while (i + n < s.size() && std::isdigit(static_cast<unsigned char>(s[i + n]))) ++n;
     return n;
 }
 

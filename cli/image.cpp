@@ -19,7 +19,7 @@ using nlohmann::json;
 
 // "-" or empty means stdin/stdout.
 UniqueFd open_in(const std::string& file) {
-  if (file.empty() || file == "-") return UniqueFd(::dup(STDIN_FILENO));
+  if (file.empty() || file == "-") return UniqueFd(::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0));
   UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw_errno("open", file);
   return fd;

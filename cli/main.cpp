@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "cli/command.hpp"
 #include "cli/hidden_modes.hpp"
+#include "engine/monitor/sealed_exec.hpp"
 
 namespace {
 
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
     if (auto rc = berth::cli::run_hidden_mode(argc, argv)) return *rc;
   }
 
+  // Descriptors the caller left open (a shell's `exec 7</etc`) stay with this process: nothing
+  // berth starts inherits them (engine/monitor/sealed_exec.hpp).
+  berth::monitor::cloexec_fds_from(3);
   berth::use_huge_page_heap();
   berth::cli::Context ctx;
   CLI::App app{"berth: define and run multi-container applications, no daemon needed", "berth"};

@@ -2,12 +2,15 @@
 #include "engine/monitor/health.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
+
+#include "engine/monitor/sealed_exec.hpp"
 
 namespace berth::monitor {
 
@@ -57,11 +60,15 @@ bool HealthChecker::tick(const Config& c, pid_t container_pid, Status& /*st*/, s
     ::dup2(devnull, 0);
     ::dup2(p[1], 1);
     ::dup2(p[1], 2);
+    close_fds_from(3);
     char a0[] = "berth", a1[] = "__init", a2[] = "exec";
     char* argv[] = {a0, a1, a2, pid_arg, req.data(), nullptr};
     char env0[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
     char* envp[] = {env0, nullptr};
-    ::execve(c.berth_exe.c_str(), argv, envp);
+    // The probe enters the container: run it from a read-only mount (sealed_exec.hpp).
+    if (::unshare(CLONE_NEWNS) == 0) exec_sealed(c.berth_exe.c_str(), argv, envp);
+    static const char msg[] = "berth: cannot start the health probe from a read-only mount\n";
+    (void)!::write(2, msg, sizeof msg - 1);
     ::_exit(126);
   }
   ::close(p[1]);

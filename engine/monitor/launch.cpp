@@ -15,6 +15,7 @@
 
 #include "engine/monitor/json_log.hpp"
 #include "engine/monitor/kv_text.hpp"
+#include "engine/monitor/sealed_exec.hpp"
 
 namespace berth::monitor {
 namespace {
@@ -88,8 +89,8 @@ bool open_stdio(const Config& cfg, int child_fds[3], Launched& out, std::string&
     }
     out.out_fd = master;
     child_fds[0] = slave;
-    child_fds[1] = ::dup(slave);
-    child_fds[2] = ::dup(slave);
+    child_fds[1] = ::fcntl(slave, F_DUPFD_CLOEXEC, 0);
+    child_fds[2] = ::fcntl(slave, F_DUPFD_CLOEXEC, 0);
     return true;
   }
   int o[2], e[2];
@@ -132,11 +133,12 @@ int exec_init(void* arg) {
   int s = ::fcntl(c->sock, F_DUPFD_CLOEXEC, 10);
   for (int i = 0; i < 3; ++i) ::dup2(c->fds[i], i);
   ::dup2(s, 3);
+  close_fds_from(4);  // the init gets its stdio and the init socket, nothing else
   char arg0[] = "berth-init", arg1[] = "__init";
   char* argv[] = {arg0, arg1, nullptr};
   char env0[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   char* envp[] = {env0, nullptr};
-  ::execve(c->exe, argv, envp);
+  exec_sealed(c->exe, argv, envp);  // clone() gave this child its own mount namespace
   int err = errno;
   char path[256];  // JSON-escaped (quotes and backslashes; the path has no control characters)
   std::size_t k = 0;
@@ -146,7 +148,7 @@ int exec_init(void* arg) {
   }
   path[k] = '\0';
   char msg[512];
-  int n = std::snprintf(msg, sizeof msg, "{\"type\":\"error\",\"errno\":%d,\"exit_code\":125,\"message\":\"exec %s: %s\"}",
+  int n = std::snprintf(msg, sizeof msg, "{\"type\":\"error\",\"errno\":%d,\"exit_code\":125,\"message\":\"exec %s (read-only bind mount): %s\"}",
                         err, path, ::strerrordesc_np(err));
   if (n > 0 && static_cast<std::size_t>(n) < sizeof msg) ::send(3, msg, static_cast<std::size_t>(n), MSG_NOSIGNAL);
   ::_exit(125);

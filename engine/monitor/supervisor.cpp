@@ -24,6 +24,7 @@
 #include "engine/monitor/kv_text.hpp"
 #include "engine/monitor/launch.hpp"
 #include "engine/monitor/monitor_config.hpp"
+#include "engine/monitor/sealed_exec.hpp"
 #include "engine/monitor/status_file.hpp"
 #include "engine/monitor/time_format.hpp"
 
@@ -321,6 +322,9 @@ int Monitor::run() {
 int run_monitor(int ctl_fd) {
   std::string text;
   bool eof = false;
+  // Only the control socket is meant for the monitor: whatever else the caller of berth had open
+  // must not live on here, nor reach the init it clones (sealed_exec.hpp).
+  close_fds_from(ctl_fd + 1);
   if (!recv_msg(ctl_fd, text, eof) || eof) return 0;
   ::fcntl(ctl_fd, F_SETFD, FD_CLOEXEC);
   int devnull = ::open("/dev/null", O_RDWR);

@@ -16,6 +16,7 @@
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/monitor/sealed_exec.hpp"
 #include "engine/runtime/init_protocol.hpp"
 #include "engine/runtime/init_spec.hpp"
 #include "engine/runtime/process_setup.hpp"
@@ -63,7 +64,11 @@ void set_names(const InitSpec& s) {
 }
 
 int run_init(int sock) {
+  monitor::close_fds_from(sock + 1);   // the monitor hands on stdio and the socket, nothing else
   ::fcntl(sock, F_SETFD, FD_CLOEXEC);  // its closing at execve tells the monitor the exec worked
+  // Until the command's execve (which makes it dumpable again), nothing in the container may
+  // open this process's /proc files: its exe is berth's binary (sealed_exec.hpp).
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_NAME, "berth:[init]", 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);  // a dead monitor must not leave a half-made init
   auto msg = recv_datagram(sock);

@@ -1,7 +1,8 @@
 // Runtime::exec and Runtime::top: processes inside a running container.
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/monitor/sealed_exec.hpp"
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/init_spec_builder.hpp"
@@ -47,20 +49,39 @@ class RawTerminal {
   bool active_ = false;
 };
 
+struct HelperChild {
+  const char* path;
+  char** argv;
+  int fds[3];
+};
+
+// The helper's side of spawn_helper until execve: shares the caller's memory (CLONE_VM), so only
+// async-signal-safe calls and no allocation.
+int exec_helper(void* arg) {
+  auto* c = static_cast<HelperChild*>(arg);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int i = 0; i < 3; ++i)
+    if (c->fds[i] >= 0 && c->fds[i] != i) ::dup2(c->fds[i], i);
+  monitor::close_fds_from(3);
+  monitor::exec_sealed(c->path, c->argv, environ);  // it enters the container (sealed_exec.hpp)
+  const char* parts[] = {"berth: exec ", c->path, " from a read-only bind mount: ", ::strerrordesc_np(errno), "\n"};
+  for (const char* p : parts) (void)!::write(2, p, std::strlen(p));
+  ::_exit(126);
+}
+
+// Starts "berth __init exec" in a mount namespace of its own (for exec_sealed), the way
+// posix_spawn would (vfork-style: no page tables copied).
 pid_t spawn_helper(const std::vector<std::string>& args, int in, int out, int err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (in >= 0) posix_spawn_file_actions_adddup2(&fa, in, 0);
-  if (out >= 0) posix_spawn_file_actions_adddup2(&fa, out, 1);
-  if (err >= 0) posix_spawn_file_actions_adddup2(&fa, err, 2);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawn(&pid, args[0].c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw_sys(rc, "spawn", args[0]);
-  return pid;
+  HelperChild child{args[0].c_str(), argv.data(), {in, out, err}};
+  std::vector<char> stack(64 * 1024);
+  long pid = ::clone(exec_helper, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | CLONE_NEWNS | SIGCHLD, &child);
+  if (pid < 0) throw_errno("clone", args[0]);
+  return static_cast<pid_t>(pid);
 }
 
 int wait_status(pid_t pid) {
@@ -141,6 +162,7 @@ int Runtime::exec(const std::string& name_or_id, const ExecOptions& options) {
     req.security.caps = all_capabilities();
     req.security.seccomp = false;
   }
+  req.rlimits = build_rlimits(info.spec);
   req.cgroup_procs = cg->procs_files();
   std::vector<std::string> args = {options_.berth_exe.string(), "__init", "exec", std::to_string(info.pid),
                                    serialize_exec_request(req)};

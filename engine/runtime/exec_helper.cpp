@@ -17,8 +17,10 @@
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/monitor/sealed_exec.hpp"
 #include "engine/runtime/init_spec.hpp"
 #include "engine/runtime/process_setup.hpp"
+#include "engine/runtime/rlimits.hpp"
 
 namespace berth::engine {
 namespace {
@@ -50,10 +52,6 @@ void enter_container(pid_t pid, const ExecRequest& req) {
 
 [[noreturn]] void run_child(const ExecRequest& req) {
   try {
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    ::signal(SIGHUP, SIG_DFL);
-    ::signal(SIGQUIT, SIG_DFL);
     if (!req.cwd.empty() && ::chdir(req.cwd.c_str()) != 0) throw_errno("chdir", req.cwd);
     PreparedProcess p = prepare_process(req.argv, req.env, req.security.user);
     if (req.tty) {
@@ -78,6 +76,11 @@ int exec_helper_main(int argc, char** argv) {
     if (!text.empty() && text[0] == '@') text = read_file(text.substr(1));
     ExecRequest req = parse_exec_request(text);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // As the init: nothing in the container may open this process's /proc files (its exe is
+    // berth's binary) until the command's execve; it keeps no descriptor but its stdio.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    monitor::close_fds_from(3);
+    apply_rlimits(req.rlimits);
     enter_container(pid, req);
     child_pid = ::fork();
     if (child_pid < 0) throw_errno("fork");

@@ -32,7 +32,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitSpec, id, lower_dirs, upper,
                                                 netns_path, cgroup_procs, hostname, domainname, rlimits, sysctls,
                                                 argv, env, cwd, tty, init, security, privileged,
                                                 devices, shm_size, masked_paths, readonly_paths)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecRequest, argv, env, cwd, tty, security, cgroup_procs)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecRequest, argv, env, cwd, tty, security, rlimits, cgroup_procs)
 
 std::string serialize_init_spec(const InitSpec& s) {
   nlohmann::json j = s;

@@ -77,6 +77,7 @@ struct ExecRequest {
   std::string cwd;
   bool tty = false;
   ProcessSecurity security;
+  std::vector<InitRlimit> rlimits;
   std::vector<std::string> cgroup_procs;
 };
 

@@ -4,6 +4,7 @@
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/mountpoint_layer.hpp"
+#include "engine/runtime/rlimits.hpp"
 #include "engine/runtime/runtime_internal.hpp"
 #include "engine/runtime/seccomp_profile.hpp"
 
@@ -110,7 +111,7 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   s.cgroup_procs = cgroup.procs_files();
   s.hostname = detail::container_hostname(info);
   s.domainname = spec.domainname;
-  for (const auto& u : spec.ulimits) s.rlimits.push_back({u.name, u.soft, u.hard});
+  s.rlimits = build_rlimits(spec);
   s.sysctls = spec.sysctls;
   s.argv = spec.argv;
   s.env = detail::container_env(info);
@@ -129,6 +130,14 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   return s;
 }
 
+std::vector<InitRlimit> build_rlimits(const ContainerSpec& spec) {
+  std::vector<InitRlimit> ulimits;
+  for (const auto& u : spec.ulimits) ulimits.push_back({u.name, u.soft, u.hard});
+  std::vector<InitRlimit> out = baseline_rlimits(ulimits);
+  out.insert(out.end(), ulimits.begin(), ulimits.end());
+  return out;
+}
+
 std::optional<ExecRequest> build_health_request(const ContainerInfo& info, const Cgroup& cgroup) {
   const auto& test = info.spec.healthcheck.test;
   if (test.empty() || test[0] == "NONE") return std::nullopt;
@@ -143,6 +152,7 @@ std::optional<ExecRequest> build_health_request(const ContainerInfo& info, const
   r.env = detail::container_env(info);
   r.cwd = info.spec.working_dir.empty() ? "/" : info.spec.working_dir;
   r.security = build_security(info.spec);
+  r.rlimits = build_rlimits(info.spec);
   r.cgroup_procs = cgroup.procs_files();
   return r;
 }

@@ -4,9 +4,10 @@
 #include <grp.h>
 #include <malloc.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "engine/monitor/sealed_exec.hpp"
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/reaper_loop.hpp"
 #include "engine/runtime/seccomp_profile.hpp"
@@ -104,6 +106,33 @@ void apply_security(const PreparedProcess& p, const ProcessSecurity& security) {
   if (security.seccomp && security.no_new_privileges) load_seccomp_program(security.seccomp_program);
 }
 
+// glibc keeps signals 32 and 33 for itself: signal() refuses them and posix_spawn() sets them to
+// SIG_IGN in its child (the monitor got them so from the CLI). Ignored signals survive execve, so
+// reset them with the raw system call; nothing in this process uses them.
+void reset_libc_signals() {
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    unsigned long mask;
+  } dfl{SIG_DFL, 0, nullptr, 0};
+  for (int sig : {32, 33}) ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
+}
+
+// The command starts as a fresh process would: umask 022, default dispositions (the monitor ignores
+// SIGPIPE, and ignored signals survive execve: `yes | head` would never end), nothing blocked,
+// and no descriptor beyond its stdio (sealed_exec.hpp).
+void reset_process_state() {
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  reset_libc_signals();
+  ::umask(022);  // runc's default, whatever the caller of berth had
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  monitor::cloexec_fds_from(3);
+}
+
 [[noreturn]] void throw_exec_error(const PreparedProcess& p, int err) {
   throw UserError("exec: \"" + p.argv[0] + "\": " + std::strerror(err), err == ENOENT ? 127 : 126);
 }
@@ -114,32 +143,52 @@ void exec_process(const PreparedProcess& p, const ProcessSecurity& security) {
   apply_security(p, security);
   auto envp = c_strings(p.env);
   auto argvp = c_strings(p.argv);
+  reset_process_state();
   ::execve(p.path.c_str(), argvp.data(), envp.data());
   throw_exec_error(p, errno);
 }
+
+namespace {
+
+struct SpawnChild {
+  const char* path;
+  char** argv;
+  char** envp;
+  int err;  // set by the child when execve fails (shared memory: CLONE_VM)
+};
+
+// The command's side of spawn_and_reap until execve (vfork-style: async-signal-safe calls only).
+// Not posix_spawn(): glibc's sets signals 32 and 33 to SIG_IGN in every child it makes.
+int exec_command(void* arg) {
+  auto* c = static_cast<SpawnChild*>(arg);
+  reset_process_state();
+  ::execve(c->path, c->argv, c->envp);
+  c->err = errno;
+  ::_exit(127);
+}
+
+}  // namespace
 
 void spawn_and_reap(const PreparedProcess& p, const ProcessSecurity& security, int started_fd) {
   apply_security(p, security);
   auto envp = c_strings(p.env);
   auto argvp = c_strings(p.argv);
-  sigset_t all, none;
+  sigset_t all;
   ::sigfillset(&all);
-  ::sigemptyset(&none);
   ::sigprocmask(SIG_BLOCK, &all, nullptr);  // received through sigwaitinfo by the reaper loop
-  posix_spawnattr_t attr;
-  ::posix_spawnattr_init(&attr);
-  ::posix_spawnattr_setsigmask(&attr, &none);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  pid_t child = -1;
-  int err = ::posix_spawn(&child, p.path.c_str(), nullptr, &attr, argvp.data(), envp.data());
-  ::posix_spawnattr_destroy(&attr);
+  monitor::cloexec_fds_from(3);             // started_fd is close-on-exec already: the reaper keeps it
+  SpawnChild child{p.path.c_str(), argvp.data(), envp.data(), 0};
+  std::vector<char> stack(64 * 1024);
+  long pid = ::clone(exec_command, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD, &child);
+  int err = pid < 0 ? errno : child.err;
   if (err != 0) {
+    if (pid > 0) reap_until_exit(static_cast<pid_t>(pid));
     ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
     throw_exec_error(p, err);
   }
   ::close(started_fd);  // the command runs: its exec closed the child's copy, this is the last
   ::malloc_trim(0);     // this process now only waits: give back what the set-up used
-  ::_exit(reap_until_exit(child));
+  ::_exit(reap_until_exit(static_cast<pid_t>(pid)));
 }
 
 }  // namespace berth::engine

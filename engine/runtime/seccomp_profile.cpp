@@ -58,10 +58,10 @@ const char* const kAllowed[] = {
     "shmctl", "shmdt", "shmget", "shutdown", "sigaltstack", "signalfd", "signalfd4", "socketpair", "splice", "stat",
     "statfs", "statx", "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo", "tee", "tgkill",
     "time", "timer_create", "timer_delete", "timer_getoverrun", "timer_gettime", "timer_settime", "timerfd_create",
-    "timerfd_gettime", "timerfd_settime", "times", "tkill", "truncate", "uname", "unlink", "unlinkat", "utime",
+    "timerfd_gettime", "timerfd_settime", "times", "tkill", "truncate", "umask", "uname", "unlink", "unlinkat", "utime",
     "utimensat", "utimes", "vfork", "vmsplice", "wait4", "waitid", "write", "writev",
-    // amd64 extras and kernel >= 4.8 ptrace (Docker allows both here)
-    "arch_prctl", "modify_ldt", "ptrace"};
+    // amd64 extras, and ptrace with process_vm_* (Docker allows them all on kernels >= 4.8)
+    "arch_prctl", "modify_ldt", "ptrace", "process_vm_readv", "process_vm_writev"};
 
 struct CapSyscalls {
   const char* cap;

@@ -21,9 +21,25 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
+// Every value is written as (part of) one line: a control character would let it add lines.
+void check_line(const char* what, const std::string& value) {
+  for (char c : value)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw UserError(std::string(what) + ": \"" + value.substr(0, value.find_first_of("\r\n")) +
+                      "...\" contains a control character");
+}
+
+void check_lines(const char* what, const std::vector<std::string>& values) {
+  for (const auto& v : values) check_line(what, v);
+}
+
 }  // namespace
 
 std::string render_hosts(const HostsSpec& spec) {
+  check_line("hostname", spec.hostname);
+  check_line("domainname", spec.domainname);
+  check_lines("extra_hosts", spec.extra_hosts);
+  for (const auto& link : spec.links) check_lines("links", link.names);
   std::ostringstream out;
   out << "127.0.0.1\tlocalhost\n";
   if (spec.ipv6_localhost)
@@ -63,7 +79,18 @@ std::string render_hosts(const HostsSpec& spec) {
   return out.str();
 }
 
+namespace {
+
+void check_resolv(const ResolvSpec& spec) {
+  check_lines("dns", spec.nameservers);
+  check_lines("dns_search", spec.search);
+  check_lines("dns_opt", spec.options);
+}
+
+}  // namespace
+
 std::string render_resolv_conf(const ResolvSpec& spec) {
+  check_resolv(spec);
   std::ostringstream out;
   out << "# written by berth\n";
   for (const auto& ns : spec.nameservers) out << "nameserver " << ns << "\n";
@@ -73,6 +100,7 @@ std::string render_resolv_conf(const ResolvSpec& spec) {
 }
 
 std::string render_host_resolv_conf(const std::string& host_content, const ResolvSpec& o) {
+  check_resolv(o);
   std::istringstream in(host_content);
   std::ostringstream out;
   std::string line;

@@ -192,13 +192,14 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "network_mode" || k == "net") s.network_mode = str(v, p);
         else if (k == "links") s.links = links(v, p);
         else if (k == "external_links") s.external_links = links(v, p);
-        else if (k == "hostname") s.hostname = str(v, p);
-        else if (k == "domainname") s.domainname = str(v, p);
+        else if (k == "hostname") s.hostname = one_line(v, p);
+        else if (k == "domainname") s.domainname = one_line(v, p);
+        else if (k == "dns") s.dns = one_line_list(v, p);
+        else if (k == "dns_search") s.dns_search = one_line_list(v, p);
+        else if (k == "dns_opt") s.dns_opt = one_line_list(v, p);
         else if (k == "mac_address") s.mac_address = str(v, p);
-        else if (k == "dns") s.dns = string_list(v, p);
-        else if (k == "dns_search") s.dns_search = string_list(v, p);
-        else if (k == "dns_opt") s.dns_opt = string_list(v, p);
         else if (k == "extra_hosts") {
+            require_one_line(v, p);
             if (v.is_map()) {  // {host: ip} or {host: [ip, ip]}
                 for (const auto& [h, ips] : v.fields)
                     for (const auto& ip : string_list(ips, p + "." + h)) s.extra_hosts.push_back(h + ":" + ip);

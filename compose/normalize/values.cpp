@@ -1,5 +1,6 @@
 #include "compose/normalize/values.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -10,6 +11,34 @@ std::string str(const Node& n, const std::string& path) {
     if (n.is_null()) return "";
     if (!n.is_scalar()) fail(n, path, "must be a string");
     return n.scalar;
+}
+
+namespace {
+
+bool has_control(const std::string& s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+}  // namespace
+
+void require_one_line(const Node& n, const std::string& path) {
+    static const char* kWhy = "must not contain control characters (it is written as one line of a file in the container)";
+    if (n.is_scalar() && has_control(n.scalar)) fail(n, path, kWhy);
+    for (std::size_t i = 0; i < n.items.size(); ++i) require_one_line(n.items[i], path + "[" + std::to_string(i) + "]");
+    for (const auto& [k, v] : n.fields) {
+        if (has_control(k)) fail(v, path, kWhy);
+        require_one_line(v, path + "." + k);
+    }
+}
+
+std::string one_line(const Node& n, const std::string& path) {
+    require_one_line(n, path);
+    return str(n, path);
+}
+
+std::vector<std::string> one_line_list(const Node& n, const std::string& path) {
+    require_one_line(n, path);
+    return string_list(n, path);
 }
 
 bool boolean(const Node& n, const std::string& path) {

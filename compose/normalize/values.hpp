@@ -22,6 +22,14 @@ int64_t bytes(const Node& n, const std::string& path);
 std::optional<int64_t> parse_bytes(const std::string& s);
 std::optional<Duration> parse_duration(const std::string& s);
 
+// Values that land in a line of a file berth writes into the container (/etc/hosts,
+// /etc/resolv.conf, /etc/hostname): fails at the first scalar or key under `n` holding a control
+// character, since a newline there would add lines of the writer's choosing.
+void require_one_line(const Node& n, const std::string& path);
+// str() and string_list() of such values.
+std::string one_line(const Node& n, const std::string& path);
+std::vector<std::string> one_line_list(const Node& n, const std::string& path);
+
 // "a" -> {"a"}; ["a", "b"] -> {"a", "b"}.
 std::vector<std::string> string_list(const Node& n, const std::string& path);
 // ["K=V", "K"] or {K: V, K: null} -> map. `lookup` gives values of bare "K" (dropped when it returns

@@ -253,6 +253,11 @@ void validate_spec(const ContainerSpec& s) {
   if (s.network.kind == NetworkMode::Kind::JoinContainer && s.network.container.empty())
     throw UserError("network_mode container: needs a container name or id");
   if (s.log.max_file < 1) throw UserError("invalid log max-file: must be at least 1");
+  // Both are written into /etc/hosts and /etc/hostname: one line each.
+  for (const auto& [key, value] : {std::pair{"hostname", &s.hostname}, std::pair{"domainname", &s.domainname}})
+    if (std::any_of(value->begin(), value->end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      throw UserError(std::string("invalid ") + key + " \"" + value->substr(0, value->find_first_of("\r\n")) +
+                      "...\": it contains a control character");
 }
 
 }  // namespace berth::engine

@@ -71,7 +71,7 @@ void apply_log_opts(const std::vector<std::string>& opts, engine::ContainerSpec&
     auto eq = o.find('=');
     std::string key = o.substr(0, eq), value = eq == std::string::npos ? "" : o.substr(eq + 1);
     if (key == "max-size") {
-      spec.log.max_size = parse_bytes("--log-opt max-size", value);
+      spec.log.max_size = value == "-1" ? 0 : parse_bytes("--log-opt max-size", value);  // -1: never rotate
     } else if (key == "max-file") {
       try {
         std::size_t used = 0;

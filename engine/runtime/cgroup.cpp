@@ -37,6 +37,10 @@ void write_value(const fs::path& file, const std::string& value) {
   }
 }
 
+std::string pids_max(const Resources& r) {
+  return r.pids_limit < 0 ? "max" : std::to_string(r.pids_limit > 0 ? r.pids_limit : kDefaultPidsLimit);
+}
+
 std::string read_trim(const fs::path& file) {
   auto s = try_read_file(file).value_or("");
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -180,8 +184,7 @@ class CgroupV1 final : public Cgroup {
       if (quota != 0) write_value(c / "cpu.cfs_quota_us", std::to_string(quota));
     }
     if (has("cpuset") && !r.cpuset_cpus.empty()) write_value(dir("cpuset") / "cpuset.cpus", r.cpuset_cpus);
-    if (has("pids") && r.pids_limit != 0)
-      write_value(dir("pids") / "pids.max", r.pids_limit < 0 ? "max" : std::to_string(r.pids_limit));
+    if (has("pids")) write_value(dir("pids") / "pids.max", pids_max(r));
   }
 
   std::string id_;
@@ -264,7 +267,9 @@ class CgroupV2 final : public Cgroup {
     if (quota != 0 || r.cpu_period > 0)
       write_value(dir_ / "cpu.max", (quota > 0 ? std::to_string(quota) : std::string("max")) + " " + std::to_string(period));
     if (!r.cpuset_cpus.empty()) write_value(dir_ / "cpuset.cpus", r.cpuset_cpus);
-    if (r.pids_limit != 0) write_value(dir_ / "pids.max", r.pids_limit < 0 ? "max" : std::to_string(r.pids_limit));
+    // The default needs the pids controller; a limit the user asked for fails loudly without it.
+    std::error_code ec;
+    if (r.pids_limit != 0 || fs::exists(dir_ / "pids.max", ec)) write_value(dir_ / "pids.max", pids_max(r));
   }
 
   fs::path dir_;

@@ -63,6 +63,10 @@ struct Ulimit {
   std::int64_t hard = 0;
 };
 
+// A container without pids_limit gets this one (podman's default), so a fork bomb meets a limit
+// of its own before it exhausts the host's pids; -1 asks for none.
+constexpr std::int64_t kDefaultPidsLimit = 2048;
+
 struct Resources {
   std::int64_t memory = 0;              // bytes, 0 = unlimited
   std::int64_t memory_swap = 0;         // bytes incl. memory; -1 = unlimited swap; 0 = unset
@@ -72,7 +76,7 @@ struct Resources {
   std::int64_t cpu_quota = 0;           // microseconds per period
   std::int64_t cpu_period = 0;          // microseconds
   std::string cpuset_cpus;              // "0-1", "0,2"
-  std::int64_t pids_limit = 0;          // 0 = unset, -1 = unlimited
+  std::int64_t pids_limit = 0;          // 0 = unset (kDefaultPidsLimit), -1 = unlimited
   std::optional<int> oom_score_adj;
 };
 
@@ -85,9 +89,14 @@ struct RestartPolicy {
 RestartPolicy parse_restart_policy(const std::string& text);
 std::string to_string(const RestartPolicy& p);
 
+// Rotated by default, so that one noisy container cannot fill the disk: 10 MiB x 3 files, the
+// json-file settings Docker's logging documentation shows (Docker itself never rotates unless
+// told). max-size -1 (kept as 0 here) turns rotation off.
 struct LogOptions {
-  std::int64_t max_size = 0;  // bytes before rotation; 0 = never rotate
-  int max_file = 1;           // files kept including the current one
+  static constexpr std::int64_t kDefaultMaxSize = 10 * 1024 * 1024;
+  static constexpr int kDefaultMaxFile = 3;
+  std::int64_t max_size = kDefaultMaxSize;  // bytes before rotation; 0 = never rotate
+  int max_file = kDefaultMaxFile;           // files kept including the current one
 };
 
 // Healthcheck run by the monitor, inside the container's namespaces (like exec).

@@ -6,7 +6,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
+#include <optional>
 #include <vector>
 
 #include "base/error.hpp"
@@ -43,7 +45,21 @@ std::vector<std::string> components(const std::string& path) {
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
-UniqueFd open_in_root(int root_fd, const std::string& path, Create create) {
+namespace {
+
+// The target of `name` in `parent` when it is a symbolic link (dangling, since resolving it
+// failed), else nullopt.
+std::optional<std::string> dangling_link(int parent, const std::string& name) {
+  struct stat st;
+  if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(st.st_mode)) return std::nullopt;
+  std::string target(PATH_MAX, '\0');
+  ssize_t n = ::readlinkat(parent, name.c_str(), target.data(), target.size());
+  if (n <= 0) return std::nullopt;
+  target.resize(static_cast<std::size_t>(n));
+  return target;
+}
+
+UniqueFd open_or_create(int root_fd, const std::string& path, Create create, int links_left) {
   auto parts = components(path);
   if (create == Create::No || parts.empty()) {
     int fd = openat2_in_root(root_fd, path.empty() || path == "/" ? "." : path.substr(path[0] == '/' ? 1 : 0), O_PATH);
@@ -58,6 +74,14 @@ UniqueFd open_in_root(int root_fd, const std::string& path, Create create) {
     if (fd < 0 && errno == ENOENT) {
       UniqueFd parent(openat2_in_root(root_fd, rel, O_PATH | O_DIRECTORY));
       if (!parent) throw_errno("openat2", "/" + rel);
+      if (auto target = dangling_link(parent.get(), parts[i])) {
+        // A symlink to a missing path: create that path, inside the root, as runc does (the
+        // link's "/" and ".." are the container's).
+        if (links_left == 0) throw_sys(ELOOP, "openat2", "/" + next);
+        std::string rest = (*target)[0] == '/' ? *target : "/" + rel + "/" + *target;
+        for (std::size_t j = i + 1; j < parts.size(); ++j) rest += "/" + parts[j];
+        return open_or_create(root_fd, rest, create, links_left - 1);
+      }
       if (last && create == Create::File) {
         int f = ::openat(parent.get(), parts[i].c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (f < 0 && errno != EEXIST) throw_errno("create", "/" + next);
@@ -73,6 +97,12 @@ UniqueFd open_in_root(int root_fd, const std::string& path, Create create) {
     rel = next;
   }
   throw_sys(EINVAL, "openat2", path);
+}
+
+}  // namespace
+
+UniqueFd open_in_root(int root_fd, const std::string& path, Create create) {
+  return open_or_create(root_fd, path, create, 40);  // the kernel's own limit of links in a path
 }
 
 }  // namespace berth::engine

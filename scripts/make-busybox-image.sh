@@ -2,6 +2,7 @@
 # Builds the tiny test image every berth test uses: Debian's static busybox with its applet links,
 # /etc/passwd and /etc/group (root, nobody, app uid 1000), /tmp, imported as NAME via `berth image import`.
 # usage: make-busybox-image.sh [BERTH] [NAME]   (state root from BERTH_ROOT or --root in $BERTH_ARGS)
+# EXTRA_DIR=DIR adds DIR's contents at the image's / (the escape suite's probe program).
 set -eu
 BERTH=${1:-berth}
 NAME=${2:-berth-test/busybox:latest}
@@ -32,6 +33,7 @@ G
 echo "berth-test" > "$r/etc/hostname"
 mkdir -m 1777 "$r/tmp"
 chown 1000:1000 "$r/home/app" 2>/dev/null || true
+[ -z "${EXTRA_DIR:-}" ] || cp -a "$EXTRA_DIR/." "$r/"
 tar --numeric-owner -C "$r" -cf "$work/rootfs.tar" .
 # shellcheck disable=SC2086
 "$BERTH" ${BERTH_ARGS:-} image import --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \

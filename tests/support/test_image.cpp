@@ -25,12 +25,14 @@ static std::string quote(const std::string& s) {
   return q + "'";
 }
 
-std::string ensure_busybox_image(const std::filesystem::path& state_root, const std::string& name) {
+std::string ensure_busybox_image(const std::filesystem::path& state_root, const std::string& name,
+                                 const std::filesystem::path& extra_dir) {
   std::string berth = std::string(BERTH_BINARY_DIR) + "/berth";
   std::string root = "--root " + quote(state_root.string());
   std::string out;
   if (run_command(berth + " " + root + " image inspect " + quote(name), &out) == 0) return name;
-  std::string cmd = "BERTH_ROOT=" + quote(state_root.string()) + " " + quote(std::string(BERTH_SOURCE_DIR) + "/scripts/make-busybox-image.sh") +
+  std::string cmd = "BERTH_ROOT=" + quote(state_root.string()) + " " +
+                    (extra_dir.empty() ? std::string() : "EXTRA_DIR=" + quote(extra_dir.string()) + " ") + quote(std::string(BERTH_SOURCE_DIR) + "/scripts/make-busybox-image.sh") +
                     " " + quote(berth) + " " + quote(name);
   if (run_command(cmd, &out) != 0) throw std::runtime_error("ensure_busybox_image: " + cmd + " failed: " + out);
   return name;

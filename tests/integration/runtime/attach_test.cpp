@@ -14,7 +14,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/runtime_fixture.hpp"
 
 namespace berth::test {
 namespace {

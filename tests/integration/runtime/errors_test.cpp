@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/runtime_fixture.hpp"
 #include "tests/support/test_image.hpp"
 
 namespace berth::test {

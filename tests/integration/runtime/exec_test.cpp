@@ -2,7 +2,7 @@
 // environment, user and working directory, each overridable; its exit status comes back.
 #include <algorithm>
 
-#include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/runtime_fixture.hpp"
 
 namespace berth::test {
 namespace {

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/runtime_fixture.hpp"
 
 namespace berth::test {
 namespace {

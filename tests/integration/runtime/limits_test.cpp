@@ -2,7 +2,7 @@
 // runtime refuses are clear errors that leave nothing behind.
 #include <filesystem>
 
-#include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/runtime_fixture.hpp"
 
 namespace berth::test {
 namespace {

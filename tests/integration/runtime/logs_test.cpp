@@ -2,7 +2,7 @@
 // -f until the container stops, a last line without newline, max-size/max-file rotation.
 #include <filesystem>
 
-#include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/runtime_fixture.hpp"
 
 namespace berth::test {
 namespace {

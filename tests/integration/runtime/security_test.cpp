@@ -4,7 +4,7 @@
 #include <fstream>
 #include <map>
 
-#include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/runtime_fixture.hpp"
 #include "tests/support/test_image.hpp"
 
 namespace berth::test {

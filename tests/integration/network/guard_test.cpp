@@ -257,7 +257,9 @@ class Guard : public NetFixture {
       for (int i = 0; i < 40 && !host_links_with_prefix(network::kVethPrefix).empty(); ++i) ::usleep(50000);
       EXPECT_EQ(host_links_with_prefix(network::kVethPrefix), std::vector<std::string>{}) << "veth left";
     }
-    if (home_) EXPECT_EQ(::setns(home_.get(), CLONE_NEWNET), 0) << std::strerror(errno);
+    if (home_) {
+      EXPECT_EQ(::setns(home_.get(), CLONE_NEWNET), 0) << std::strerror(errno);
+    }
   }
   network::Attachment join(const network::NetworkInfo& n, const std::string& name, NetnsBox& b) {
     return nm_->attach(n.name, req(name, b));

@@ -251,8 +251,9 @@ class Guard : public NetFixture {
   void TearDown() override {
     NetFixture::TearDown();
     if (nm_) {
-      for (const auto& t : network::list_berth_tables())
-        EXPECT_EQ(t.name.find(tag_), std::string::npos) << "table " << t.family << " " << t.name << " left";
+      // Everything berth made in this namespace was this test's: nothing of it may be left.
+      for (const auto& t : network::list_berth_tables()) ADD_FAILURE() << "table " << t.family << " " << t.name << " left";
+      EXPECT_EQ(host_links_with_prefix(network::kBridgePrefix), std::vector<std::string>{}) << "bridge left";
       // A veth goes with its container's namespace, reaped asynchronously by the kernel.
       for (int i = 0; i < 40 && !host_links_with_prefix(network::kVethPrefix).empty(); ++i) ::usleep(50000);
       EXPECT_EQ(host_links_with_prefix(network::kVethPrefix), std::vector<std::string>{}) << "veth left";

@@ -1,7 +1,9 @@
 #pragma once
-// nftables through libnftables. Each berth network owns ONE table, "inet berth-<bridge>",
-// rendered whole from its record and replaced atomically (one transaction), so a crash never
-// leaves half a rule set and a re-apply converges. Deleting the table removes everything.
+// nftables through libnftables. Each berth network owns two tables of one name, "inet
+// berth-<bridge>" (NAT, forwarding, loopback guard) and "bridge berth-<bridge>" (anti-spoofing
+// guard of its ports), rendered whole from its record and replaced atomically (one transaction),
+// so a crash never leaves half a rule set and a re-apply converges; attach/detach add and remove
+// one endpoint's set elements. Deleting the tables removes everything.
 #include <optional>
 #include <string>
 #include <vector>

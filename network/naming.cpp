@@ -23,6 +23,11 @@ std::string host_veth_name(const std::string& network_id, const std::string& con
 
 std::string table_name(const std::string& bridge) { return kTablePrefix + bridge; }
 
+uint32_t interface_group(const std::string& bridge) {
+  // 28 bits of the hash with bit 28 set: never 0, and as unlikely to collide as the bridge names.
+  return static_cast<uint32_t>(std::stoul(sha256_hex(bridge).substr(0, 7), nullptr, 16)) | 0x10000000u;
+}
+
 Mac mac_for(const IpAddress& ipv4) {
   const uint8_t* b = ipv4.bytes();
   return {0x02, 0x42, b[0], b[1], b[2], b[3]};

@@ -184,13 +184,14 @@ void Netlink::set_up(const std::string& name) {
 }
 
 void Netlink::create_veth(const std::string& host_name, int bridge_ifindex, int mtu,
-                          const std::string& peer_name, int peer_ns_fd, const Mac& peer_mac) {
+                          const std::string& peer_name, int peer_ns_fd, const Mac& peer_mac, uint32_t group) {
   LinkPtr link(rtnl_link_veth_alloc());
   if (!link.get()) throw_sys(ENOMEM, "rtnl_link_veth_alloc", host_name);
   rtnl_link_set_name(link.get(), host_name.c_str());
   rtnl_link_set_master(link.get(), bridge_ifindex);
   rtnl_link_set_mtu(link.get(), static_cast<unsigned>(mtu));
   rtnl_link_set_flags(link.get(), IFF_UP);
+  if (group) rtnl_link_set_group(link.get(), group);
   LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
   rtnl_link_set_name(peer.get(), peer_name.c_str());
   rtnl_link_set_ns_fd(peer.get(), peer_ns_fd);

@@ -50,9 +50,10 @@ class Netlink {
 
   // Creates a veth pair in ONE request: `host_name` here, enslaved to `bridge_ifindex` and up;
   // `peer_name` directly in the namespace `peer_ns_fd` (no move afterwards), with `peer_mac`,
-  // still down (bring it up from a socket in that namespace).
+  // still down (bring it up from a socket in that namespace). The host end is put in interface
+  // group `group` (IFLA_GROUP; 0 = the default group) from its creation on.
   void create_veth(const std::string& host_name, int bridge_ifindex, int mtu,
-                   const std::string& peer_name, int peer_ns_fd, const Mac& peer_mac);
+                   const std::string& peer_name, int peer_ns_fd, const Mac& peer_mac, uint32_t group = 0);
 
   // Lets a bridge port send frames back out where they came in (IFLA_BRPORT_MODE): with
   // br_netfilter loaded, a container's packet to its own published port is DNATed at the bridge

@@ -129,6 +129,18 @@ Attachment NetworkManager::attach(const std::string& network, const AttachReques
     e.seq = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
     rec.endpoints[req.container_id] = e;
     d.store.save(rec);
+    // Pin the port to the container's MAC and addresses BEFORE the veth exists: a port of the
+    // network's interface group that is not pinned sends nothing.
+    if (old.active) {
+      apply_network_table(rec);  // re-attach: the old pins (maybe another MAC) go
+    } else {
+      try {
+        add_guard_elements(rec, e);
+      } catch (const SysError& err) {
+        log::debug("pinning {}: {}; re-rendering the tables", e.host_veth, err.what());
+        apply_network_table(rec);
+      }
+    }
     d.sync_dns(&rec);
   }
 
@@ -137,7 +149,7 @@ Attachment NetworkManager::attach(const std::string& network, const AttachReques
     // An earlier attach of this container to this network left its veth: start over (rare path).
     if (host.ifindex(e.host_veth)) host.delete_link(e.host_veth);
     Rollback rb;
-    host.create_veth(e.host_veth, bridge, rec.mtu, e.interface, nsfd.get(), mac);
+    host.create_veth(e.host_veth, bridge, rec.mtu, e.interface, nsfd.get(), mac, interface_group(rec.bridge));
     rb.add([&] { Netlink().delete_link(e.host_veth); });
     host.set_hairpin(e.host_veth);  // a container reaching its own published port
     inside.set_up("lo");
@@ -158,6 +170,11 @@ Attachment NetworkManager::attach(const std::string& network, const AttachReques
       else
         cur->endpoints[req.container_id] = old;
       d.store.save(*cur);
+      try {
+        apply_network_table(*cur);  // unpins the port (or pins the old endpoint again)
+      } catch (const std::exception& err) {
+        log::warn("attach {} to {}: rules not put back: {}", who, network, err.what());
+      }
       d.sync_dns();
     }
     throw;
@@ -172,10 +189,14 @@ void NetworkManager::detach(const std::string& network, const std::string& conta
   auto rec = d.load_or_throw(network);
   auto it = rec.endpoints.find(container_id);
   if (it == rec.endpoints.end()) return;
+  bool was_active = it->second.active;
   it->second.active = false;
   bool had_ports = std::erase_if(rec.ports, [&](const PortRecord& p) { return p.container_id == container_id; }) > 0;
   d.store.save(rec);
-  if (had_ports) apply_network_table(rec);
+  if (had_ports)
+    apply_network_table(rec);
+  else if (was_active)
+    remove_guard_elements(rec, it->second);
   if (delete_link && !it->second.host_veth.empty()) Netlink().delete_link(it->second.host_veth);
   d.sync_dns();
 }
@@ -192,7 +213,10 @@ void NetworkManager::detach_all(const std::string& container_id, bool delete_lin
     bool had_ports = std::erase_if(rec.ports, [&](const PortRecord& p) { return p.container_id == container_id; }) > 0;
     if (!was_active && !had_ports) continue;
     d.store.save(rec);
-    if (had_ports) apply_network_table(rec);
+    if (had_ports)
+      apply_network_table(rec);
+    else
+      remove_guard_elements(rec, it->second);
     if (delete_links && !it->second.host_veth.empty()) Netlink().delete_link(it->second.host_veth);
     changed = true;
   }
@@ -208,10 +232,12 @@ void NetworkManager::release(const std::vector<std::string>& container_ids) {
   bool changed = false;
   for (auto rec : d.store.load_all()) {
     bool had_ports = std::erase_if(rec.ports, [&](const PortRecord& p) { return ids.count(p.container_id) > 0; }) > 0;
+    bool had_active = false;
+    for (const auto& [id, e] : rec.endpoints) had_active = had_active || (ids.count(id) && e.active);
     bool had_endpoints = std::erase_if(rec.endpoints, [&](const auto& e) { return ids.count(e.first) > 0; }) > 0;
     if (!had_ports && !had_endpoints) continue;
     d.store.save(rec);
-    if (had_ports) apply_network_table(rec);
+    if (had_ports || had_active) apply_network_table(rec);  // ports and pins of the released go
     changed = true;
   }
   // Their veths go with their network namespaces (the kernel reaps them in the background).

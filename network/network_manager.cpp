@@ -105,14 +105,15 @@ void NetworkManager::Impl::build_kernel(const NetworkRecord& rec) {
     nl.set_up(rec.bridge);
   if (rec.gateway4) nl.add_address(rec.bridge, *rec.gateway4, rec.subnet4->prefix());
   if (rec.gateway6) nl.add_address(rec.bridge, *rec.gateway6, rec.subnet6->prefix());
-  // The host's own 127.0.0.1:PORT is DNATed onto this bridge: allow 127/8 sources on it.
+  // The host's own 127.0.0.1:PORT is DNATed onto this bridge: allow 127/8 sources on it. The
+  // network's inet table drops 127/8 arriving FROM the bridge (see render_network_table).
   write_sysctl("net/ipv4/conf/" + rec.bridge + "/route_localnet", "1");
   if (!rec.internal) host.set("net/ipv4/ip_forward", "1");  // caller holds the host lock
   apply_network_table(rec);
 }
 
 void NetworkManager::Impl::teardown_kernel(const NetworkRecord& rec, bool endpoints_too) {
-  delete_table(table_name(rec.bridge));
+  delete_network_tables(rec.bridge);
   Netlink nl;
   if (endpoints_too)
     for (const auto& [id, e] : rec.endpoints)
@@ -256,7 +257,7 @@ NetworkInfo NetworkManager::ensure(const NetworkSpec& spec) {
       log::debug("removing leftover bridge {}", rec.bridge);
       nl.delete_link(rec.bridge);
     }
-    delete_table(table_name(rec.bridge));
+    delete_network_tables(rec.bridge);
   }
 
   auto hl = d.host_lock();  // subnet choice and bridge creation are atomic host-wide

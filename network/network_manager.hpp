@@ -17,8 +17,15 @@
 //
 // State: <root>/networks/<name>.json (spec, subnets, leases), locked by <root>/networks/.lock;
 // the DNS table and server under <runtime>/network/. Kernel objects (bridge "brt-<hash>", nft
-// table "inet berth-<bridge>") are derived from the state, so ensure() after a crash rebuilds or
-// repairs them instead of failing on leftovers. Everything is removed with the last network.
+// tables "inet berth-<bridge>" and "bridge berth-<bridge>") are derived from the state, so
+// ensure() after a crash rebuilds or repairs them instead of failing on leftovers. Everything is
+// removed with the last network.
+//
+// Containment: nothing from a bridge may carry a loopback address (the bridges have
+// route_localnet for ports published on 127.0.0.1; CVE-2020-8558), and each container's port is
+// pinned to its MAC and addresses (bridge-family guard, pins made before the veth and removed on
+// detach), so a container with CAP_NET_RAW can neither reach the host's loopback services nor
+// take another container's address or MAC.
 //
 // All methods are safe to call from several processes at once (file lock + a host-wide lock
 // for subnet allocation and sysctls). Errors: UserError for bad requests (message names the

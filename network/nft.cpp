@@ -38,6 +38,49 @@ std::string run(nft_ctx* ctx, const std::string& commands) {
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
+// An IPv6 address as the 128-bit integer a raw payload expression compares with.
+std::string ipv6_integer(const IpAddress& a) {
+  static const char* hex = "0123456789abcdef";
+  std::string s = "0x";
+  for (int i = 0; i < 16; ++i) {
+    s.push_back(hex[a.bytes()[i] >> 4]);
+    s.push_back(hex[a.bytes()[i] & 15]);
+  }
+  return s;
+}
+
+bool guarded(const Endpoint& e) { return e.active && !e.host_veth.empty() && !e.mac.empty(); }
+
+// The set elements that pin one port, by set name.
+std::vector<std::pair<std::string, std::string>> guard_elements(const Endpoint& e) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string port = quoted(e.host_veth) + " . ";
+  out.emplace_back("port_mac", port + e.mac);
+  if (e.ipv4) out.emplace_back("port_ip4", port + e.ipv4->str());
+  if (e.ipv6) {
+    out.emplace_back("port_ip6", port + e.ipv6->str());
+    out.emplace_back("port_nd", port + ipv6_integer(*e.ipv6));
+  }
+  return out;
+}
+
+std::string render_loopback_chain(const NetworkRecord& rec) {
+  // CVE-2020-8558: the bridge has route_localnet (for the host's 127.0.0.1:PORT DNATed onto it),
+  // which would also let a container's packet to 127.0.0.0/8 (sent to the gateway's MAC) reach
+  // services the host bound on loopback. Nothing from a bridge may carry a loopback address,
+  // either way; dropped before conntrack (priority raw), so the replies of the host's own
+  // 127.0.0.1 connections, which arrive addressed to the masqueraded gateway, still pass.
+  const std::string br = quoted(rec.bridge);
+  std::ostringstream t;
+  t << "  chain loopback {\n    type filter hook prerouting priority raw; policy accept;\n";
+  t << "    iifname " << br << " ip daddr 127.0.0.0/8 drop\n";
+  t << "    iifname " << br << " ip saddr 127.0.0.0/8 drop\n";
+  t << "    iifname " << br << " ip6 daddr ::1 drop\n";
+  t << "    iifname " << br << " ip6 saddr ::1 drop\n";
+  t << "  }\n";
+  return t.str();
+}
+
 }  // namespace
 
 void nft_run(const std::string& commands) {
@@ -75,6 +118,7 @@ std::string render_network_table(const NetworkRecord& rec) {
   const std::string br = quoted(rec.bridge);
   std::ostringstream t;
   t << "table inet " << table_name(rec.bridge) << " {\n";
+  t << render_loopback_chain(rec);
   t << "  chain prerouting { type nat hook prerouting priority dstnat; policy accept; jump ports; }\n";
   t << "  chain output { type nat hook output priority -100; policy accept; jump ports; }\n";
   t << "  chain ports {\n";
@@ -127,29 +171,104 @@ std::string render_network_table(const NetworkRecord& rec) {
   return t.str();
 }
 
+std::string render_guard_table(const NetworkRecord& rec) {
+  std::ostringstream t;
+  t << "table bridge " << table_name(rec.bridge) << " {\n";
+  // One element per container port (its host veth) and address: what the port may claim.
+  auto set = [&](const char* name, const char* type) {
+    t << "  set " << name << " { " << type << ";";
+    std::string elems;
+    for (const auto& [id, e] : rec.endpoints) {
+      if (!guarded(e)) continue;
+      for (const auto& [s, el] : guard_elements(e))
+        if (s == name) elems += (elems.empty() ? "" : ", ") + el;
+    }
+    if (!elems.empty()) t << " elements = { " << elems << " };";
+    t << " }\n";
+  };
+  set("port_mac", "type ifname . ether_addr");
+  set("port_ip4", "type ifname . ipv4_addr");
+  set("port_ip6", "type ifname . ipv6_addr");
+  set("port_nd", "typeof iifname . @th,64,128");  // the target address of a neighbour advertisement
+  // Frames from the network's container ports (its veths are in the network's interface group);
+  // the host's own frames (from the bridge device) do not pass this hook.
+  t << "  chain prerouting {\n    type filter hook prerouting priority -300; policy accept;\n";
+  t << "    iifgroup " << interface_group(rec.bridge) << " jump port\n  }\n";
+  t << "  chain port {\n";
+  // A port sends from its container's MAC only (so the bridge never learns another's MAC there),
+  // only IPv4, IPv6 and ARP (no VLAN tags, no other protocols)...
+  t << "    iifname . ether saddr != @port_mac drop\n";
+  t << "    ether type != { ip, ip6, arp } drop\n";
+  // ...ARP for Ethernet/IPv4 announcing its own MAC and address (0.0.0.0: an address probe)...
+  t << "    arp htype != 1 drop\n    arp ptype != ip drop\n    arp hlen != 6 drop\n    arp plen != 4 drop\n";
+  t << "    iifname . arp saddr ether != @port_mac drop\n";
+  t << "    arp saddr ip != 0.0.0.0 iifname . arp saddr ip != @port_ip4 drop\n";
+  // ...IP packets from its own addresses (IPv6 also from link-local ones and ::, for neighbour
+  // discovery and duplicate address detection)...
+  t << "    iifname . ip saddr != @port_ip4 drop\n";
+  t << "    ip6 saddr != { ::, fe80::/10 } iifname . ip6 saddr != @port_ip6 drop\n";
+  // ...no router advertisements or redirects, and neighbour advertisements for its own
+  // addresses only (link-local targets aside).
+  t << "    icmpv6 type { nd-router-advert, nd-redirect } drop\n";
+  t << "    icmpv6 type nd-neighbor-advert @th,64,16 != 0xfe80 iifname . @th,64,128 != @port_nd drop\n";
+  t << "  }\n}\n";
+  return t.str();
+}
+
+std::string guard_element_commands(const std::string& verb, const NetworkRecord& rec, const Endpoint& e) {
+  std::string out;
+  for (const auto& [set, el] : guard_elements(e))
+    out += verb + " element bridge " + table_name(rec.bridge) + " " + set + " { " + el + " }\n";
+  return out;
+}
+
 std::string replace_table_commands(const NetworkRecord& rec) {
   std::string name = table_name(rec.bridge);
-  return "add table inet " + name + "\ndelete table inet " + name + "\n" + render_network_table(rec);
+  return "add table inet " + name + "\ndelete table inet " + name + "\nadd table bridge " + name +
+         "\ndelete table bridge " + name + "\n" + render_network_table(rec) + render_guard_table(rec);
 }
 
 void apply_network_table(const NetworkRecord& rec) { nft_run(replace_table_commands(rec)); }
 
-void delete_table(const std::string& table) {
-  nft_run("add table inet " + table + "\ndelete table inet " + table + "\n");
+void add_guard_elements(const NetworkRecord& rec, const Endpoint& e) {
+  nft_run(guard_element_commands("add", rec, e));
 }
 
-std::vector<std::string> list_berth_tables() {
-  std::istringstream in(nft_list("list tables inet"));
-  std::vector<std::string> out;
-  std::string word, family, name;
-  while (in >> word >> family >> name)
-    if (word == "table" && family == "inet" && name.rfind(kTablePrefix, 0) == 0) out.push_back(name);
+void remove_guard_elements(const NetworkRecord& rec, const Endpoint& e) {
+  try {
+    nft_run(guard_element_commands("delete", rec, e));
+  } catch (const SysError& err) {
+    // Some already gone (the table rebuilt meanwhile): render the tables whole instead.
+    log::debug("removing guard elements of {}: {}; re-rendering", e.host_veth, err.what());
+    apply_network_table(rec);
+  }
+}
+
+void delete_network_tables(const std::string& bridge) {
+  const std::string name = table_name(bridge);
+  nft_run("add table inet " + name + "\ndelete table inet " + name + "\nadd table bridge " + name +
+          "\ndelete table bridge " + name + "\n");
+}
+
+void delete_table(const BerthTable& table) {
+  nft_run("add table " + table.family + " " + table.name + "\ndelete table " + table.family + " " + table.name + "\n");
+}
+
+std::vector<BerthTable> list_berth_tables() {
+  std::vector<BerthTable> out;
+  for (const char* fam : {"inet", "bridge"}) {
+    std::istringstream in(nft_list(std::string("list tables ") + fam));
+    std::string word, family, name;
+    while (in >> word >> family >> name)
+      if (word == "table" && family == fam && name.rfind(kTablePrefix, 0) == 0) out.push_back({family, name});
+  }
   return out;
 }
 
 std::vector<KernelPort> kernel_published_ports() {
   std::vector<KernelPort> out;
-  for (const auto& table : list_berth_tables()) {
+  for (const auto& [family, table] : list_berth_tables()) {
+    if (family != "inet") continue;
     std::string text;
     try {
       text = nft_list("list chain inet " + table + " ports");

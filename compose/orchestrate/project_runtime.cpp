@@ -333,6 +333,12 @@ struct ProjectRuntime::Impl {
       if (!sn.ipv4_address.empty()) r.ipv4 = network::IpAddress::parse(sn.ipv4_address);
       if (!sn.ipv6_address.empty()) r.ipv6 = network::IpAddress::parse(sn.ipv6_address);
       r.dns_servers = s.dns;
+      // The network's own `mac_address`, else the service's (which, as in Docker, belongs to the
+      // container's first network only): the interface gets it and the bridge pins the port to it.
+      if (!sn.mac_address.empty())
+        r.mac_address = sn.mac_address;
+      else if (!s.mac_address.empty() && first_net.empty())
+        r.mac_address = s.mac_address;
       network::Attachment a;
       {
         std::lock_guard lk(net_mutex);

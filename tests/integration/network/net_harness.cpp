@@ -312,8 +312,8 @@ std::vector<std::string> host_links_with_prefix(const std::string& prefix) {
 }
 
 bool nft_table_exists(const std::string& table) {
-  for (const auto& t : network::list_berth_tables())
-    if (t == table) return true;
+  for (const auto& t : network::list_berth_tables())  // either family: inet (NAT) or bridge (guard)
+    if (t.name == table) return true;
   return false;
 }
 

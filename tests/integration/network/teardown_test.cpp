@@ -78,7 +78,9 @@ TEST_F(Teardown, NothingOfTheRootIsLeftAfterTheLastNetworkGoes) {
   for (const auto& name : veths) EXPECT_NE(links.find(" " + name + "@"), std::string::npos) << name;
   std::string tables = command_output("nft list tables");
   for (const auto& name : bridges)
-    EXPECT_NE(tables.find("table inet " + network::table_name(name) + "\n"), std::string::npos) << tables;
+    for (const char* family : {"inet", "bridge"})
+      EXPECT_NE(tables.find(std::string("table ") + family + " " + network::table_name(name) + "\n"), std::string::npos)
+          << tables;
   ASSERT_TRUE(dns_pid.has_value());
   EXPECT_TRUE(running(*dns_pid));
   auto mentioning = processes_mentioning(root_.paths.runtime.string());

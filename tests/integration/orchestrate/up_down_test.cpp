@@ -84,6 +84,34 @@ TEST_F(UpDown, ChangedServiceIsRecreatedWithItsDependents) {
   EXPECT_EQ(out, "hello-two\n");
 }
 
+// A service's `mac_address` is its interface's MAC, and the one the bridge pins its port to:
+// its traffic passes (a pin on another MAC would drop every frame it sends).
+TEST_F(UpDown, MacAddressIsTheInterfacesAndItsTrafficPasses) {
+  write(R"(services:
+  web:
+    image: berth-examples/busybox:latest
+    init: true
+    mac_address: "02:42:ac:1e:00:99"
+    command: ["sh", "-c", "mkdir -p /www && echo mac-ok > /www/index.html && exec httpd -f -p 80 -h /www"]
+  client:
+    image: berth-examples/busybox:latest
+    init: true
+    command: ["sleep", "300"]
+)");
+  std::string out;
+  ASSERT_EQ(berth("up -d", &out), 0) << out;
+  ASSERT_EQ(berth("exec -T web cat /sys/class/net/eth0/address", &out), 0) << out;
+  EXPECT_EQ(out, "02:42:ac:1e:00:99\n");
+  int rc = 1;
+  for (int i = 0; i < 50 && rc != 0; ++i) {
+    rc = berth("exec -T client wget -q -O - http://web/", &out);
+    if (rc != 0) usleep(100000);
+  }
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(out, "mac-ok\n");
+  ASSERT_EQ(berth("down -t 1", &out), 0) << out;
+}
+
 TEST_F(UpDown, DownRemovesContainersAndNetwork) {
   write(kStack);
   std::string out;

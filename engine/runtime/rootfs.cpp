@@ -129,13 +129,13 @@ void populate_dev(int root_fd, const InitSpec& spec, const std::string& console)
     if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) throw UserError("device " + d.host_path + " is not a device node");
     copy_device_node(root_fd, d.container_path, st);
   }
-  if (spec.privileged) copy_host_devices(root_fd, "/dev");
   UniqueFd dev = open_in_root(root_fd, "/dev");
   const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
                                                        {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
                                                        {"pts/ptmx", "ptmx"},         {"/proc/kcore", "core"}};
   for (const auto& [to, name] : links)
     if (::symlinkat(to, dev.get(), name) != 0 && errno != EEXIST) throw_errno("symlink", std::string("/dev/") + name);
+  if (spec.privileged) copy_host_devices(root_fd, "/dev");  // after the links: /dev/ptmx stays pts/ptmx
   mount_fs(root_fd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
   mount_fs(root_fd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
            "mode=1777,size=" + std::to_string(spec.shm_size > 0 ? spec.shm_size : 64 << 20));

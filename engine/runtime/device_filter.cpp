@@ -101,6 +101,7 @@ std::vector<bpf_insn> device_filter_program(const std::vector<DeviceRule>& rules
     }
     if (r->major >= 0) block.push_back(jne_imm(4, static_cast<std::int32_t>(r->major)));
     if (r->minor >= 0) block.push_back(jne_imm(5, static_cast<std::int32_t>(r->minor)));
+    bool unconditional = block.empty();
     block.push_back(mov64_imm(0, r->allow ? 1 : 0));
     block.push_back(exit_insn());
     // Every conditional jump goes past the end of the block: to the next rule.
@@ -108,6 +109,9 @@ std::vector<bpf_insn> device_filter_program(const std::vector<DeviceRule>& rules
       if (BPF_CLASS(block[i].code) == BPF_JMP && BPF_OP(block[i].code) == BPF_JNE)
         block[i].off = static_cast<std::int16_t>(block.size() - i - 1);
     p.insert(p.end(), block.begin(), block.end());
+    // A rule matching everything decides alone: what would follow is dead code, which the
+    // verifier refuses ("unreachable insn").
+    if (unconditional) return p;
   }
   p.push_back(mov64_imm(0, 0));  // no rule matched: deny
   p.push_back(exit_insn());

@@ -7,7 +7,7 @@
 // Program shape: load type, access, major, minor from the bpf_cgroup_dev_ctx; then one block per
 // rule, LAST rule first (the last matching rule decides, as devices.allow/deny written in order
 // do), each jumping to the next block on a mismatch and returning the rule's verdict on a match;
-// deny when no rule matched.
+// deny when no rule matched. A rule matching every device ("a *:* rwm") ends the program.
 #include <linux/bpf.h>
 
 #include <cstdint>

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "base/error.hpp"
 #include "engine/runtime/runtime.hpp"
@@ -117,7 +118,7 @@ DeviceMapping parse_device_mapping(const std::string& text) {
   m.host_path = parts[0];
   if (m.host_path.empty() || m.host_path[0] != '/') throw bad("the host path must be absolute");
   m.container_path = m.host_path;
-  std::string perms;
+  std::optional<std::string> perms;
   if (parts.size() == 2) {
     // Docker: a second field without a slash is the permissions.
     if (!parts[1].empty() && parts[1][0] == '/')
@@ -129,7 +130,7 @@ DeviceMapping parse_device_mapping(const std::string& text) {
     perms = parts[2];
   }
   if (m.container_path.empty() || m.container_path[0] != '/') throw bad("the container path must be absolute");
-  if (parts.size() > 1 && !normalize_access(perms, m.permissions)) throw bad("permissions must be made of r, w and m");
+  if (perms && !normalize_access(*perms, m.permissions)) throw bad("permissions must be made of r, w and m");
   return m;
 }
 

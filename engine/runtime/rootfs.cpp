@@ -97,7 +97,7 @@ void copy_device_node(int root_fd, const std::string& path, const struct stat& s
     throw_errno("mknod", path);
   }
   ::fchmodat(parent.get(), leaf.c_str(), st.st_mode & 0777, 0);  // umask must not narrow it
-  ::fchownat(parent.get(), leaf.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+  if (::fchownat(parent.get(), leaf.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) throw_errno("chown", path);
 }
 
 // privileged: every device node of the host's /dev, as containerd's HostDevices walks it (the

@@ -22,7 +22,7 @@ struct RunFlags {
   bool detach = false, rm = false, tty = false, interactive = false, init = false, read_only = false;
   bool privileged = false;
   std::string user, workdir, entrypoint, hostname;
-  std::vector<std::string> cap_add, cap_drop, security_opt, log_opt;
+  std::vector<std::string> cap_add, cap_drop, security_opt, log_opt, devices, device_cgroup_rules;
   std::string memory, memory_swap, memory_reservation, cpuset_cpus, restart = "no", stop_signal;
   double cpus = 0;
   std::int64_t pids_limit = 0;
@@ -117,6 +117,8 @@ std::string create_from_image(const Context& ctx, const RunFlags& f) {
   spec.cap_add = f.cap_add;
   spec.cap_drop = f.cap_drop;
   spec.privileged = f.privileged;
+  spec.devices = f.devices;
+  spec.device_cgroup_rules = f.device_cgroup_rules;
   apply_security_opts(f.security_opt, spec);
   apply_log_opts(f.log_opt, spec);
   spec.restart = engine::parse_restart_policy(f.restart);
@@ -155,7 +157,10 @@ void add_run_flags(CLI::App* cmd, RunFlags& f) {
   // One value per occurrence (repeat the flag), so that IMAGE is never taken as a value.
   cmd->add_option("--cap-add", f.cap_add, "Add a Linux capability")->allow_extra_args(false);
   cmd->add_option("--cap-drop", f.cap_drop, "Drop a Linux capability")->allow_extra_args(false);
-  cmd->add_flag("--privileged", f.privileged, "All capabilities, no seccomp, no masked paths");
+  cmd->add_flag("--privileged", f.privileged, "All capabilities and devices, no seccomp, no masked paths");
+  cmd->add_option("--device", f.devices, "Add a host device: HOST[:CONTAINER][:PERMISSIONS] (rwm)")->allow_extra_args(false);
+  cmd->add_option("--device-cgroup-rule", f.device_cgroup_rules, "Allow devices: 'TYPE MAJOR:MINOR ACCESS' ('c 1:3 rwm')")
+      ->allow_extra_args(false);
   cmd->add_option("--security-opt", f.security_opt, "no-new-privileges[:true|false], seccomp=unconfined")
       ->allow_extra_args(false);
   cmd->add_option("-m,--memory", f.memory, "Memory limit (64m, 1g)");

@@ -200,7 +200,8 @@ struct Service {
     std::optional<int64_t> pids_limit, oom_score_adj, blkio_weight;
     bool oom_kill_disable = false;
 
-    std::vector<std::string> devices;                    // "host:container[:perm]"
+    std::vector<std::string> devices;                    // "host[:container[:perm]]" (long form made short)
+    std::vector<std::string> device_cgroup_rules;        // "c 1:3 rwm"
     std::vector<FileReference> secrets, configs;
     std::string stop_signal;
     std::optional<Duration> stop_grace_period;

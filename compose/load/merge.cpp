@@ -125,7 +125,7 @@ Node merge_at(const Node& base, const Node& over, const std::string& path) {
     if (any_match(path, {"services.*.secrets", "services.*.configs"})) return append_unique(base, over, source_key);
     if (any_match(path, {"services.*.ports", "services.*.expose", "services.*.dns", "services.*.dns_search",
                          "services.*.dns_opt", "services.*.env_file", "services.*.tmpfs", "services.*.cap_add",
-                         "services.*.cap_drop", "services.*.devices", "services.*.security_opt", "services.*.profiles",
+                         "services.*.cap_drop", "services.*.devices", "services.*.device_cgroup_rules", "services.*.security_opt", "services.*.profiles",
                          "services.*.links", "services.*.external_links", "services.*.volumes_from"})) {
         if (base.is_scalar() || over.is_scalar()) {  // string forms: turn into one-item lists first
             Node b = base, o = over;

@@ -258,6 +258,7 @@ json service_json(const Service& s) {
     opt(j, "blkio_weight", s.blkio_weight);
     if (s.oom_kill_disable) j["oom_kill_disable"] = true;
     list(j, "devices", s.devices);
+    list(j, "device_cgroup_rules", s.device_cgroup_rules);
     auto refs = [](const std::vector<FileReference>& rs) {
         json out = json::array();
         for (const auto& r : rs) {

@@ -2,6 +2,7 @@
 
 #include "compose/normalize/ports_volumes.hpp"
 #include "compose/normalize/values.hpp"
+#include "engine/runtime/device_rules.hpp"
 
 namespace berth::compose::norm {
 namespace {
@@ -129,6 +130,47 @@ void restart_value(const Node& v, const std::string& path, const std::string& r)
     if (r == "no" || r == "always" || r == "unless-stopped" || r == "on-failure") return;
     if (r.rfind("on-failure:", 0) == 0 && r.size() > 11 && r.find_first_not_of("0123456789", 11) == std::string::npos) return;
     fail(v, path, "invalid restart policy \"" + r + "\" (no, always, on-failure[:N], unless-stopped)");
+}
+
+// Short "HOST[:CONTAINER][:PERMS]" or long {source, target, permissions}: kept in the short form
+// (all three parts of a long one), checked as `berth container run --device` checks it.
+std::vector<std::string> devices(const Node& v, const std::string& path) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < v.items.size(); ++i) {
+        const Node& item = v.items[i];
+        std::string ip = path + "[" + std::to_string(i) + "]";
+        std::string d;
+        if (item.is_map()) {
+            const Node* source = item.find("source");
+            if (!source) fail(item, ip, "a device needs a source");
+            d = str(*source, ip + ".source");
+            const Node* target = item.find("target");
+            const Node* perms = item.find("permissions");
+            if (target || perms) d += ":" + (target ? str(*target, ip + ".target") : d);
+            if (perms) d += ":" + str(*perms, ip + ".permissions");
+        } else {
+            d = str(item, ip);
+        }
+        try {
+            engine::parse_device_mapping(d);
+        } catch (const UserError& e) {
+            fail(item, ip, e.what());
+        }
+        out.push_back(d);
+    }
+    return out;
+}
+
+std::vector<std::string> device_cgroup_rules(const Node& v, const std::string& path) {
+    std::vector<std::string> out = string_list(v, path);
+    for (size_t i = 0; i < out.size(); ++i) {
+        try {
+            engine::parse_device_rule(out[i]);
+        } catch (const UserError& e) {
+            fail(v.is_seq() && i < v.items.size() ? v.items[i] : v, path + "[" + std::to_string(i) + "]", e.what());
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -271,10 +313,8 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "oom_score_adj") s.oom_score_adj = integer(v, p);
         else if (k == "blkio_weight") s.blkio_weight = integer(v, p);
         else if (k == "oom_kill_disable") s.oom_kill_disable = boolean(v, p);
-        else if (k == "devices") {
-            for (size_t i = 0; i < v.items.size(); ++i)
-                s.devices.push_back(v.items[i].is_map() ? str(*v.items[i].find("source"), p) : str(v.items[i], p));
-        }
+        else if (k == "devices") s.devices = devices(v, p);
+        else if (k == "device_cgroup_rules") s.device_cgroup_rules = device_cgroup_rules(v, p);
         else if (k == "secrets") s.secrets = file_refs(v, p, true);
         else if (k == "configs") s.configs = file_refs(v, p, false);
         else if (k == "stop_signal") s.stop_signal = str(v, p);

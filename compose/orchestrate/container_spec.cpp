@@ -219,6 +219,7 @@ engine::ContainerSpec build_spec(const SpecInput& in) {
       log::warn("service {}: security_opt \"{}\" is not supported", s.name, o);
   }
   spec.devices = s.devices;
+  spec.device_cgroup_rules = s.device_cgroup_rules;
   if (s.shm_size) spec.shm_size = *s.shm_size;
   apply_resources(s, spec.resources);
   spec.restart = effective_restart(s);

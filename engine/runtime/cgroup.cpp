@@ -14,6 +14,7 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "engine/runtime/device_filter.hpp"
 
 namespace berth::engine {
 namespace fs = std::filesystem;
@@ -100,7 +101,7 @@ class CgroupV1 final : public Cgroup {
     return !controllers_.empty() && fs::exists(dir(controllers_.front()), ec);
   }
 
-  void create(const Resources& r) override {
+  void create(const Resources& r, const std::vector<DeviceRule>& devices) override {
     try {
       for (const auto& c : controllers_) {
         fs::path parent = kRoot / c / "berth";
@@ -112,6 +113,7 @@ class CgroupV1 final : public Cgroup {
         if (c == "cpuset") inherit_cpuset(dir(c));
       }
       set_limits(r);
+      set_devices(devices);
     } catch (...) {
       try {
         destroy();
@@ -158,6 +160,15 @@ class CgroupV1 final : public Cgroup {
   }
 
  private:
+  // Before any process joins: deny everything (this empties the exception list), then allow the
+  // rules in order. Without the devices controller there is no way to confine devices on v1.
+  void set_devices(const std::vector<DeviceRule>& devices) {
+    if (!has("devices")) throw UserError("the cgroup v1 devices controller is not mounted: containers cannot be confined");
+    fs::path d = dir("devices");
+    write_value(d / "devices.deny", "a");
+    for (const auto& rule : devices) write_value(d / (rule.allow ? "devices.allow" : "devices.deny"), to_string(rule));
+  }
+
   static void inherit_cpuset(const fs::path& d) {
     for (const char* f : {"cpuset.cpus", "cpuset.mems"})
       if (read_trim(d / f).empty()) write_value(d / f, read_trim(d.parent_path() / f));
@@ -202,7 +213,7 @@ class CgroupV2 final : public Cgroup {
     return fs::exists(dir_, ec);
   }
 
-  void create(const Resources& r) override {
+  void create(const Resources& r, const std::vector<DeviceRule>& devices) override {
     try {
       std::error_code ec;
       fs::create_directory(dir_.parent_path(), ec);
@@ -218,6 +229,7 @@ class CgroupV2 final : public Cgroup {
       }
       if (!fs::create_directory(dir_, ec) && ec) throw_sys(ec.value(), "mkdir", dir_.string());
       set_limits(r);
+      attach_device_filter(dir_, devices);  // stays attached as long as the cgroup exists
     } catch (...) {
       try {
         destroy();

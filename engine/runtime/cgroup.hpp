@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/device_rules.hpp"
 #include "engine/runtime/runtime.hpp"
 
 namespace berth::engine {
@@ -21,9 +22,12 @@ class Cgroup {
   static bool is_v2_host();
 
   virtual bool exists() const = 0;
-  // Creates the directories and writes the limits; throws (UserError for limits the kernel
-  // refuses, naming the file) and leaves nothing behind on failure.
-  virtual void create(const Resources& r) = 0;
+  // Creates the directories, writes the limits and applies the device policy (everything but
+  // `devices` denied: v1 devices.deny "a" then devices.allow per rule; v2 a BPF device program,
+  // engine/runtime/device_filter.hpp). Throws (UserError for limits the kernel refuses, naming the
+  // file) and leaves nothing behind on failure. Calling it again on an existing cgroup (a
+  // restart) replaces the policy.
+  virtual void create(const Resources& r, const std::vector<DeviceRule>& devices) = 0;
   // The "cgroup.procs" files a process writes "0" into to join every controller.
   virtual std::vector<std::string> procs_files() const = 0;
   // Pids of every process inside (recursive), for top and kill.

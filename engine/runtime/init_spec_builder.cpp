@@ -3,6 +3,7 @@
 #include "base/error.hpp"
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/cgroup.hpp"
+#include "engine/runtime/device_rules.hpp"
 #include "engine/runtime/mountpoint_layer.hpp"
 #include "engine/runtime/rlimits.hpp"
 #include "engine/runtime/runtime_internal.hpp"
@@ -44,18 +45,9 @@ InitMount to_init_mount(const MountSpec& m) {
   return im;
 }
 
-InitDevice parse_device(const std::string& d) {
-  InitDevice dev;
-  auto first = d.find(':');
-  dev.host_path = d.substr(0, first);
-  dev.container_path = dev.host_path;
-  if (first != std::string::npos) {
-    auto second = d.find(':', first + 1);
-    std::string c = d.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
-    if (!c.empty() && c[0] == '/') dev.container_path = c;
-  }
-  if (dev.host_path.empty() || dev.host_path[0] != '/') throw UserError("invalid device \"" + d + "\"");
-  return dev;
+InitDevice init_device(const std::string& d) {
+  DeviceMapping m = parse_device_mapping(d);
+  return InitDevice{m.host_path, m.container_path};
 }
 
 }  // namespace
@@ -121,7 +113,7 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   s.security = build_security(spec);
   s.security.oom_score_adj = spec.resources.oom_score_adj;
   s.privileged = spec.privileged;
-  for (const auto& d : spec.devices) s.devices.push_back(parse_device(d));
+  for (const auto& d : spec.devices) s.devices.push_back(init_device(d));
   s.shm_size = spec.shm_size;
   if (!spec.privileged) {
     s.masked_paths = default_masked_paths();

@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 
 #include "base/error.hpp"
@@ -84,6 +85,40 @@ void make_dev(int root_fd, const std::string& name, mode_t type, unsigned major,
   ::fchmodat(dev.get(), leaf.c_str(), mode, 0);  // umask must not narrow it
 }
 
+// A node like the host's (type, numbers, mode, owner) at `path` inside the container; an existing
+// one is kept.
+void copy_device_node(int root_fd, const std::string& path, const struct stat& st) {
+  std::filesystem::path p(path);
+  open_in_root(root_fd, p.parent_path().string(), Create::Dir);
+  UniqueFd parent = open_in_root(root_fd, p.parent_path().string());
+  std::string leaf = p.filename().string();
+  if (::mknodat(parent.get(), leaf.c_str(), (st.st_mode & S_IFMT) | (st.st_mode & 0777), st.st_rdev) != 0) {
+    if (errno == EEXIST) return;
+    throw_errno("mknod", path);
+  }
+  ::fchmodat(parent.get(), leaf.c_str(), st.st_mode & 0777, 0);  // umask must not narrow it
+  if (::fchownat(parent.get(), leaf.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) throw_errno("chown", path);
+}
+
+// privileged: every device node of the host's /dev, as containerd's HostDevices walks it (the
+// container's own pts, shm, mqueue and console are not copied; nodes already made are kept).
+void copy_host_devices(int root_fd, const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    struct stat st;
+    if (::lstat(e.path().c_str(), &st) != 0) continue;  // gone meanwhile
+    if (S_ISDIR(st.st_mode)) {
+      if (name == "pts" || name == "shm" || name == "fd" || name == "mqueue" || name == ".lxc" || name == ".lxd-mounts" ||
+          name == ".udev")
+        continue;
+      copy_host_devices(root_fd, e.path().string());
+    } else if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && e.path() != "/dev/console") {
+      copy_device_node(root_fd, e.path().string(), st);
+    }
+  }
+}
+
 void populate_dev(int root_fd, const InitSpec& spec, const std::string& console) {
   static const DevNode nodes[] = {{"/dev/null", 1, 3},    {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
                                   {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
@@ -92,12 +127,7 @@ void populate_dev(int root_fd, const InitSpec& spec, const std::string& console)
     struct stat st;
     if (::stat(d.host_path.c_str(), &st) != 0) throw_errno("stat", d.host_path);
     if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) throw UserError("device " + d.host_path + " is not a device node");
-    std::string dir = std::filesystem::path(d.container_path).parent_path().string();
-    open_in_root(root_fd, dir, Create::Dir);
-    UniqueFd parent = open_in_root(root_fd, dir);
-    std::string leaf = std::filesystem::path(d.container_path).filename().string();
-    if (::mknodat(parent.get(), leaf.c_str(), (st.st_mode & S_IFMT) | 0660, st.st_rdev) != 0 && errno != EEXIST)
-      throw_errno("mknod", d.container_path);
+    copy_device_node(root_fd, d.container_path, st);
   }
   UniqueFd dev = open_in_root(root_fd, "/dev");
   const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
@@ -105,6 +135,7 @@ void populate_dev(int root_fd, const InitSpec& spec, const std::string& console)
                                                        {"pts/ptmx", "ptmx"},         {"/proc/kcore", "core"}};
   for (const auto& [to, name] : links)
     if (::symlinkat(to, dev.get(), name) != 0 && errno != EEXIST) throw_errno("symlink", std::string("/dev/") + name);
+  if (spec.privileged) copy_host_devices(root_fd, "/dev");  // after the links: /dev/ptmx stays pts/ptmx
   mount_fs(root_fd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
   mount_fs(root_fd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
            "mode=1777,size=" + std::to_string(spec.shm_size > 0 ? spec.shm_size : 64 << 20));

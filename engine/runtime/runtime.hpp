@@ -147,7 +147,11 @@ struct ContainerSpec {
   bool privileged = false;
   bool no_new_privileges = false;
   bool seccomp_unconfined = false;
-  std::vector<std::string> devices;  // "/dev/fuse[:/dev/fuse[:rwm]]"
+  // Host device nodes made in the container and allowed: "HOST[:CONTAINER][:PERMS]" (default
+  // permissions rwm). The device policy (engine/runtime/device_rules.hpp) denies every other
+  // device but Docker's defaults unless privileged.
+  std::vector<std::string> devices;
+  std::vector<std::string> device_cgroup_rules;  // extra allow rules, "c 1:3 rwm" (devices.allow syntax)
   std::int64_t shm_size = 64 << 20;  // bytes for /dev/shm
   Resources resources;
 

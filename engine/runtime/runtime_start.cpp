@@ -176,7 +176,8 @@ void Runtime::start(const std::string& name_or_id, const StartOptions& options) 
 
   SpawnedMonitor monitor(options_.monitor_exe);
   auto cg = Cgroup::for_container(info.id);
-  with_context("setting up the cgroup of " + info.name, [&] { cg->create(info.spec.resources); });
+  std::vector<DeviceRule> devices = container_device_rules(info.spec);  // checks the --device nodes
+  with_context("setting up the cgroup of " + info.name, [&] { cg->create(info.spec.resources, devices); });
   if (::access(f.hosts().c_str(), F_OK) != 0) write_etc_files(f, info);  // the runtime directory was emptied (reboot)
   InitSpec init = build_init_spec(paths_, info, *cg);
   write_text(f.init_spec(), serialize_init_spec(init));

@@ -8,6 +8,7 @@
 
 #include "base/error.hpp"
 #include "engine/runtime/capabilities.hpp"
+#include "engine/runtime/device_rules.hpp"
 #include "engine/runtime/rlimits.hpp"
 
 namespace berth::engine {
@@ -85,6 +86,7 @@ nlohmann::json spec_to_json(const ContainerSpec& s) {
   j["no_new_privileges"] = s.no_new_privileges;
   j["seccomp_unconfined"] = s.seccomp_unconfined;
   j["devices"] = s.devices;
+  j["device_cgroup_rules"] = s.device_cgroup_rules;
   j["shm_size"] = s.shm_size;
   put_resources(j["resources"], s.resources);
   j["restart"] = restart_text(s.restart);
@@ -130,6 +132,7 @@ ContainerSpec spec_from_json(const nlohmann::json& j) {
   s.no_new_privileges = j.value("no_new_privileges", false);
   s.seccomp_unconfined = j.value("seccomp_unconfined", false);
   s.devices = j.value("devices", s.devices);
+  s.device_cgroup_rules = j.value("device_cgroup_rules", s.device_cgroup_rules);
   s.shm_size = j.value("shm_size", s.shm_size);
   if (j.contains("resources")) s.resources = get_resources(j["resources"]);
   s.restart = parse_restart_policy(j.value("restart", "no"));
@@ -213,6 +216,8 @@ void validate_spec(const ContainerSpec& s) {
               std::all_of(s.name.begin(), s.name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
     if (!ok) throw UserError("invalid container name \"" + s.name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   }
+  for (const auto& d : s.devices) parse_device_mapping(d);  // the host node is looked at by start()
+  for (const auto& rule : s.device_cgroup_rules) parse_device_rule(rule);
   const auto& r = s.resources;
   if (r.memory < 0) throw UserError("invalid memory limit " + std::to_string(r.memory) + ": must be positive");
   if (r.memory > 0 && r.memory < 6 * 1024 * 1024)

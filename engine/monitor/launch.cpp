@@ -148,7 +148,7 @@ int exec_init(void* arg) {
   }
   path[k] = '\0';
   char msg[512];
-  int n = std::snprintf(msg, sizeof msg, "{\"type\":\"error\",\"errno\":%d,\"exit_code\":125,\"message\":\"exec %s (read-only bind mount): %s\"}",
+  int n = std::snprintf(msg, sizeof msg, "{\"type\":\"error\",\"errno\":%d,\"exit_code\":125,\"message\":\"exec %s: %s\"}",
                         err, path, ::strerrordesc_np(err));
   if (n > 0 && static_cast<std::size_t>(n) < sizeof msg) ::send(3, msg, static_cast<std::size_t>(n), MSG_NOSIGNAL);
   ::_exit(125);

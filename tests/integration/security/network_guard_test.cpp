@@ -443,25 +443,5 @@ TEST_F(Guard, ContainerCannotReachAnotherProjectsNetwork) {
   EXPECT_FALSE(captured(cap.get(), "cross", 1000));
 }
 
-// Measures what the pins add to an attach. Run by hand:
-//   integration_network --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_AttachCost*'
-TEST_F(Guard, DISABLED_AttachCost) {
-  auto info = nm_->ensure(spec("cost"));
-  constexpr int kCount = 40;
-  std::vector<double> ms;
-  for (int i = 0; i < kCount; ++i) {
-    auto& b = box("c" + std::to_string(i));
-    auto t0 = std::chrono::steady_clock::now();
-    nm_->attach(info.name, req("c" + std::to_string(i), b));
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  std::printf("attach of %d containers: median %.2f ms, min %.2f ms, max %.2f ms\n", kCount, ms[kCount / 2], ms[0],
-              ms[kCount - 1]);
-  std::vector<std::string> ids;
-  for (int i = 0; i < kCount; ++i) ids.push_back(cid("c" + std::to_string(i)));
-  nm_->release(ids);
-}
-
 }  // namespace
 }  // namespace berth::test

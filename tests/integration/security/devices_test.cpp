@@ -12,7 +12,7 @@
 #include <fstream>
 
 #include "base/error.hpp"
-#include "tests/integration/runtime/runtime_fixture.hpp"
+#include "tests/support/runtime_fixture.hpp"
 #include "tests/support/test_image.hpp"
 
 namespace berth::test {

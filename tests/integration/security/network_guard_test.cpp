@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <optional>
 
 #include "base/netns.hpp"
@@ -149,22 +150,8 @@ UniqueFd capture_in(const NetnsBox& box) {
   return UniqueFd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)));
 }
 
-// Whether a frame containing `marker` arrives within `ms` (other frames are skipped).
-bool captured(int fd, const std::string& marker, int ms) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  char buf[4096];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
-    if (left <= 0) return false;
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0 && std::string(buf, static_cast<size_t>(n)).find(marker) != std::string::npos) return true;
-  }
-}
-
-// A TCP segment from source port `sport` arriving within `ms`.
-bool tcp_from_port(int fd, uint16_t sport, int ms) {
+// Whether a frame for which `match(frame, length)` holds arrives within `ms` (others are skipped).
+bool frame_arrives(int fd, int ms, const std::function<bool(const unsigned char*, size_t)>& match) {
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   unsigned char buf[4096];
   for (;;) {
@@ -173,11 +160,24 @@ bool tcp_from_port(int fd, uint16_t sport, int ms) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 34 || buf[12] != 0x08 || buf[13] != 0x00 || buf[23] != IPPROTO_TCP) continue;
-    size_t ihl = (buf[14] & 0x0f) * 4u;
-    if (static_cast<size_t>(n) < 14 + ihl + 4) continue;
-    if ((buf[14 + ihl] << 8 | buf[15 + ihl]) == sport) return true;
+    if (n > 0 && match(buf, static_cast<size_t>(n))) return true;
   }
+}
+
+// Whether a frame containing `marker` arrives within `ms`.
+bool captured(int fd, const std::string& marker, int ms) {
+  return frame_arrives(fd, ms, [&](const unsigned char* b, size_t n) {
+    return std::string(reinterpret_cast<const char*>(b), n).find(marker) != std::string::npos;
+  });
+}
+
+// A TCP segment from source port `sport` arriving within `ms`.
+bool tcp_from_port(int fd, uint16_t sport, int ms) {
+  return frame_arrives(fd, ms, [&](const unsigned char* buf, size_t n) {
+    if (n < 34 || buf[12] != 0x08 || buf[13] != 0x00 || buf[23] != IPPROTO_TCP) return false;
+    size_t ihl = (buf[14] & 0x0f) * 4u;
+    return n >= 14 + ihl + 4 && (buf[14 + ihl] << 8 | buf[15 + ihl]) == sport;
+  });
 }
 
 // A UDP socket bound to ip:port in `netns` ("" = the test's namespace).

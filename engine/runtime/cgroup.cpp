@@ -14,6 +14,9 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "engine/runtime/cgroup_controllers.hpp"
+#include "engine/runtime/cgroup_files.hpp"
+#include "engine/runtime/cgroup_v2_tree.hpp"
 #include "engine/runtime/device_filter.hpp"
 
 namespace berth::engine {
@@ -22,30 +25,11 @@ namespace {
 
 const fs::path kRoot = "/sys/fs/cgroup";
 
-void write_value(const fs::path& file, const std::string& value) {
-  FILE* f = std::fopen(file.c_str(), "we");
-  if (!f) throw_errno("open", file.string());
-  bool ok = std::fputs(value.c_str(), f) >= 0;
-  int err = errno;
-  if (std::fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    if (err == EINVAL || err == EBUSY || err == ERANGE)
-      throw UserError("cgroup refused " + file.filename().string() + "=" + value + " (" + std::strerror(err) + ")");
-    throw_sys(err, "write " + value, file.string());
-  }
-}
+void write_value(const fs::path& file, const std::string& value) { cgroup_write(file, value); }
+std::string read_trim(const fs::path& file) { return cgroup_read(file); }
 
 std::string pids_max(const Resources& r) {
   return r.pids_limit < 0 ? "max" : std::to_string(r.pids_limit > 0 ? r.pids_limit : kDefaultPidsLimit);
-}
-
-std::string read_trim(const fs::path& file) {
-  auto s = try_read_file(file).value_or("");
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 std::vector<int> read_pids(const fs::path& dir) {
@@ -178,10 +162,12 @@ class CgroupV1 final : public Cgroup {
     if (has("memory")) {
       fs::path m = dir("memory");
       if (r.memory > 0) write_value(m / "memory.limit_in_bytes", std::to_string(r.memory));
-      if (r.memory_swap != 0 && r.memory > 0) {
+      if (r.memory > 0) {
+        // -m alone: swap as much as memory (memory+swap = 2 x memory), Docker's default.
+        std::int64_t memsw = r.memory_swap == 0 ? 2 * r.memory : r.memory_swap;
         std::error_code ec;
         if (fs::exists(m / "memory.memsw.limit_in_bytes", ec))
-          write_value(m / "memory.memsw.limit_in_bytes", r.memory_swap < 0 ? "-1" : std::to_string(r.memory_swap));
+          write_value(m / "memory.memsw.limit_in_bytes", memsw < 0 ? "-1" : std::to_string(memsw));
         // Without swap accounting (no memsw files) the kernel cannot enforce it: Docker warns too.
       }
       if (r.memory_reservation > 0) write_value(m / "memory.soft_limit_in_bytes", std::to_string(r.memory_reservation));
@@ -206,7 +192,7 @@ class CgroupV1 final : public Cgroup {
 
 class CgroupV2 final : public Cgroup {
  public:
-  explicit CgroupV2(std::string id) : dir_(kRoot / "berth" / id) {}
+  CgroupV2(fs::path root, const std::string& id) : root_(std::move(root)), dir_(root_ / "berth" / id) {}
 
   bool exists() const override {
     std::error_code ec;
@@ -215,18 +201,16 @@ class CgroupV2 final : public Cgroup {
 
   void create(const Resources& r, const std::vector<DeviceRule>& devices) override {
     try {
+      // Only what the limits need (plus memory and pids when delegated), never io or cpuset
+      // unless asked: enabling them can fail or cost.
+      ControllerNeeds needs = controllers_for(r);
+      std::vector<std::string> wanted = needs.required;
+      wanted.insert(wanted.end(), needs.optional.begin(), needs.optional.end());
+      available_ = enable_v2_controllers(root_, wanted);
+      for (const auto& c : needs.required)
+        if (!has_controller(available_, c))
+          throw UserError(missing_controller_message(c, root_, parse_controllers(read_trim(root_ / "cgroup.controllers"))));
       std::error_code ec;
-      fs::create_directory(dir_.parent_path(), ec);
-      if (ec) throw_sys(ec.value(), "mkdir", dir_.parent_path().string());
-      // Delegate the controllers we use down to berth/ (the root and berth/ hold no processes).
-      std::string avail = read_trim(kRoot / "cgroup.controllers");
-      std::string enable;
-      for (const char* c : {"cpu", "cpuset", "memory", "pids", "io"})
-        if ((" " + avail + " ").find(std::string(" ") + c + " ") != std::string::npos) enable += std::string(" +") + c;
-      if (!enable.empty()) {
-        write_value(kRoot / "cgroup.subtree_control", enable.substr(1));
-        write_value(dir_.parent_path() / "cgroup.subtree_control", enable.substr(1));
-      }
       if (!fs::create_directory(dir_, ec) && ec) throw_sys(ec.value(), "mkdir", dir_.string());
       set_limits(r);
       attach_device_filter(dir_, devices);  // stays attached as long as the cgroup exists
@@ -269,8 +253,13 @@ class CgroupV2 final : public Cgroup {
  private:
   void set_limits(const Resources& r) {
     if (r.memory > 0) write_value(dir_ / "memory.max", std::to_string(r.memory));
-    if (r.memory_swap != 0 && r.memory > 0)
-      write_value(dir_ / "memory.swap.max", r.memory_swap < 0 ? "max" : std::to_string(r.memory_swap - r.memory));
+    std::error_code ec;
+    // -m alone: swap as much as memory, Docker's default; without swap accounting (no
+    // memory.swap.max) only an explicit --memory-swap is an error.
+    if (r.memory > 0 && (r.memory_swap != 0 || fs::exists(dir_ / "memory.swap.max", ec)))
+      write_value(dir_ / "memory.swap.max", r.memory_swap < 0    ? "max"
+                                            : r.memory_swap == 0 ? std::to_string(r.memory)
+                                                                 : std::to_string(r.memory_swap - r.memory));
     if (r.memory_reservation > 0) write_value(dir_ / "memory.low", std::to_string(r.memory_reservation));
     if (r.cpu_shares > 0)  // Docker/runc's shares -> weight conversion
       write_value(dir_ / "cpu.weight", std::to_string(1 + ((r.cpu_shares - 2) * 9999) / 262142));
@@ -279,12 +268,14 @@ class CgroupV2 final : public Cgroup {
     if (quota != 0 || r.cpu_period > 0)
       write_value(dir_ / "cpu.max", (quota > 0 ? std::to_string(quota) : std::string("max")) + " " + std::to_string(period));
     if (!r.cpuset_cpus.empty()) write_value(dir_ / "cpuset.cpus", r.cpuset_cpus);
-    // The default needs the pids controller; a limit the user asked for fails loudly without it.
-    std::error_code ec;
-    if (r.pids_limit != 0 || fs::exists(dir_ / "pids.max", ec)) write_value(dir_ / "pids.max", pids_max(r));
+    // The default (and "unlimited") only where the pids controller is delegated; a positive limit
+    // was checked in create().
+    if (r.pids_limit > 0 || has_controller(available_, "pids")) write_value(dir_ / "pids.max", pids_max(r));
   }
 
+  fs::path root_;
   fs::path dir_;
+  std::vector<std::string> available_;
 };
 
 }  // namespace
@@ -295,7 +286,7 @@ bool Cgroup::is_v2_host() {
 }
 
 std::unique_ptr<Cgroup> Cgroup::for_container(const std::string& id) {
-  if (is_v2_host()) return std::make_unique<CgroupV2>(id);
+  if (is_v2_host()) return std::make_unique<CgroupV2>(kRoot, id);
   return std::make_unique<CgroupV1>(id);
 }
 

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
+#include <linux/magic.h>
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
@@ -146,6 +148,16 @@ void populate_dev(int root_fd, const InitSpec& spec, const std::string& console)
   }
 }
 
+// On a cgroup v2 host, the container's own cgroup (the root of the cgroup namespace this process
+// unshared after joining it) at /sys/fs/cgroup, read-only unless privileged, as Docker does: the
+// JVM, Go and Node size themselves from memory.max and cpu.max there. (The mount namespace is
+// still the host's copy here, so /sys/fs/cgroup tells the host's layout.) v1 hosts get none.
+void mount_cgroup(int root_fd, bool privileged) {
+  struct statfs sf;
+  if (::statfs("/sys/fs/cgroup", &sf) != 0 || sf.f_type != CGROUP2_SUPER_MAGIC) return;
+  mount_fs(root_fd, "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NOEXEC | MS_NODEV | (privileged ? 0 : MS_RDONLY), "");
+}
+
 // crun's do_pivot: pivot_root(".", ".") stacks the old root on the new one; detach it.
 void pivot(const std::string& rootfs) {
   UniqueFd oldroot(::open("/", O_DIRECTORY | O_PATH | O_CLOEXEC));
@@ -173,6 +185,7 @@ void prepare_rootfs(const InitSpec& spec, const std::string& console) {
   mount_fs(root.get(), "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
   populate_dev(root.get(), spec, console);
   mount_fs(root.get(), "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | (spec.privileged ? 0 : MS_RDONLY), "");
+  mount_cgroup(root.get(), spec.privileged);
   for (const auto& m : spec.mounts) {
     if (m.kind == "tmpfs")
       tmpfs_mount(root.get(), m);

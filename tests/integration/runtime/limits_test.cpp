@@ -70,6 +70,32 @@ TEST_F(RuntimeLimits, MemoryAndCpuLimitsAreWrittenToTheCgroup) {
     EXPECT_EQ(l.substr(l.rfind(':')), ":/") << l;
 }
 
+TEST_F(RuntimeLimits, MemoryAloneAllowsAsMuchSwapAsMemoryAsDockerDoes) {
+  std::string id = run_detached("-m 32m", "sleep 300");
+  ASSERT_FALSE(id.empty());
+  std::string full = full_id(id);
+  // v2: memory.swap.max is the swap alone; v1: memsw is memory + swap.
+  fs::path f = cgroup_file(full, "memory", "memory.memsw.limit_in_bytes", "memory.swap.max");
+  if (!fs::exists(f)) GTEST_SKIP() << "no swap accounting on this kernel (" << f << " absent)";
+  EXPECT_EQ(trim(read_text(f)), v2_ ? "33554432" : "67108864");
+}
+
+TEST_F(RuntimeLimits, TheContainerSeesItsOwnCgroupReadOnlyAtSysFsCgroup) {
+  if (!v2_) GTEST_SKIP() << "cgroup v1 host: containers get no cgroup mount";
+  std::string id = run_detached("-m 32m --cpus 0.5 --pids-limit 50", "sleep 300");
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(trim(exec(id, "cat /sys/fs/cgroup/memory.max")), "33554432");
+  EXPECT_EQ(trim(exec(id, "cat /sys/fs/cgroup/cpu.max")), "50000 100000");
+  EXPECT_EQ(trim(exec(id, "cat /sys/fs/cgroup/pids.max")), "50");
+  std::string mount = exec(id, "grep ' /sys/fs/cgroup ' /proc/self/mountinfo");
+  EXPECT_NE(mount.find(" cgroup2 "), std::string::npos) << mount;
+  EXPECT_NE(mount.find(" / /sys/fs/cgroup ro,"), std::string::npos) << "its namespace root, read-only: " << mount;
+  int rc = 0;
+  std::string out = exec(id, "sh -c " + quote("echo 1 >/sys/fs/cgroup/pids.max"), &rc);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_EQ(trim(read_text(cgroup_file(full_id(id), "", "", "pids.max"))), "50");
+}
+
 TEST_F(RuntimeLimits, PidsLimitStopsForks) {
   std::string id = run_detached("--pids-limit 6", "sleep 300");
   ASSERT_FALSE(id.empty());

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "base/daemon_cgroup.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "base/log.hpp"
@@ -86,12 +87,14 @@ void DnsControl::spawn() const {
   UniqueFd log(::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!log || !null) throw_errno("open", log_path().string());
+  std::vector<std::string> procs = daemon_cgroup_procs();  // out of the caller's cgroup
   // Double fork: the server is nobody's child (no zombie in a long-lived caller, no SIGCHLD),
   // in its own session. Only async-signal-safe calls between fork and exec: callers have threads.
   pid_t child = ::fork();
   if (child < 0) throw_errno("fork", "berth-dns");
   if (child == 0) {
     ::setsid();
+    join_daemon_cgroup(procs);
     pid_t grandchild = ::fork();
     if (grandchild != 0) ::_exit(grandchild < 0 ? 1 : 0);
     ::dup2(null.get(), 0);

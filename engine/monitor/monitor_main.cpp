@@ -1,6 +1,8 @@
 // berth-monitor: one per running container (the conmon / containerd-shim role), kept tiny: a
 // static binary without iostream, JSON or logging libraries (target <= 0.4 MiB PSS).
-//   berth-monitor      ctl socket on fd 3 (configuration first); detaches
+//   berth-monitor [CGROUP_PROCS...]   ctl socket on fd 3 (configuration first); joins the cgroups
+//                                     (base/daemon_cgroup.hpp, best effort), then detaches
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -20,8 +22,14 @@ int detached_main(void*) {
 
 }  // namespace
 
-int main(int argc, char**) {
-  if (argc != 1) return 2;
+int main(int argc, char** argv) {
+  // Out of the caller's cgroup before the detached child exists, so that it starts there.
+  for (int i = 1; i < argc; ++i) {
+    int fd = ::open(argv[i], O_WRONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    [[maybe_unused]] auto n = ::write(fd, "0", 1);
+    ::close(fd);
+  }
   // Detach: the runtime reaps this first process; the child is re-parented to the host's init
   // (or a subreaper) and survives the CLI. The child shares this process's memory (CLONE_VM)
   // instead of copying it as fork() would: no page tables to copy, no copy-on-write faults, and

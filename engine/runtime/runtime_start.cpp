@@ -20,6 +20,7 @@
 #include "base/unique_fd.hpp"
 #include "engine/monitor/event_log.hpp"
 #include "engine/monitor/monitor_config.hpp"
+#include "base/daemon_cgroup.hpp"
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/init_protocol.hpp"
 #include "engine/runtime/init_spec_builder.hpp"
@@ -133,8 +134,11 @@ SpawnedMonitor::SpawnedMonitor(const fs::path& exe) {
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string a0 = exe.string();
-  char* argv[] = {a0.data(), nullptr};
-  int rc = posix_spawn(&pid_, a0.c_str(), &fa, &attr, argv, environ);
+  std::vector<std::string> procs = daemon_cgroup_procs();  // joined by the monitor before it detaches
+  std::vector<char*> argv{a0.data()};
+  for (auto& p : procs) argv.push_back(p.data());
+  argv.push_back(nullptr);
+  int rc = posix_spawn(&pid_, a0.c_str(), &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {

@@ -83,6 +83,10 @@ TEST_F(Teardown, NothingOfTheRootIsLeftAfterTheLastNetworkGoes) {
           << tables;
   ASSERT_TRUE(dns_pid.has_value());
   EXPECT_TRUE(running(*dns_pid));
+  // Out of the caller's cgroup, in berth's own (base/daemon_cgroup.hpp).
+  std::ifstream dns_cgroup("/proc/" + std::to_string(*dns_pid) + "/cgroup");
+  std::string dns_cgroups((std::istreambuf_iterator<char>(dns_cgroup)), std::istreambuf_iterator<char>());
+  EXPECT_NE(dns_cgroups.find(":/berth/supervisors\n"), std::string::npos) << dns_cgroups;
   auto mentioning = processes_mentioning(root_.paths.runtime.string());
   EXPECT_NE(std::find(mentioning.begin(), mentioning.end(), *dns_pid), mentioning.end());
 

@@ -61,6 +61,11 @@ TEST_F(RuntimeLifecycle, ContainerSurvivesTheCliAndRmLeavesNothing) {
   std::string status_text = read_text("/proc/" + std::to_string(pid) + "/status");
   EXPECT_NE(status_text.find("PPid:\t" + std::to_string(mon) + "\n"), std::string::npos) << status_text;
   EXPECT_EQ(read_text("/proc/" + std::to_string(mon) + "/comm"), "berth-monitor\n");
+  // The monitor left the caller's cgroup for berth's own (base/daemon_cgroup.hpp): a systemd
+  // session or unit that stops does not take it (or the container) along.
+  std::string mon_cgroup = read_text("/proc/" + std::to_string(mon) + "/cgroup");
+  EXPECT_NE(mon_cgroup.find(":/berth/supervisors\n"), std::string::npos) << mon_cgroup;
+  EXPECT_EQ(read_text("/proc/self/cgroup").find(":/berth/supervisors\n"), std::string::npos) << "the caller stays";
   std::this_thread::sleep_for(milliseconds(300));
   EXPECT_EQ(status(id), "running");
   EXPECT_EQ(exec(id, "echo alive"), "alive\n");

@@ -20,16 +20,21 @@ bool make_dir(const std::string& d) { return ::mkdir(d.c_str(), 0755) == 0 || er
 
 }  // namespace
 
-std::vector<std::string> daemon_cgroup_procs() {
+std::vector<std::string> daemon_cgroup_dirs() {
   std::vector<std::string> roots;
   if (fs_type("/sys/fs/cgroup") == CGROUP2_SUPER_MAGIC)
     roots.emplace_back("/sys/fs/cgroup");
   else
     for (const char* r : {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"})
       if (long t = fs_type(r); t == CGROUP_SUPER_MAGIC || t == CGROUP2_SUPER_MAGIC) roots.emplace_back(r);
+  for (auto& r : roots) r += "/berth/supervisors";
+  return roots;
+}
+
+std::vector<std::string> daemon_cgroup_procs() {
   std::vector<std::string> out;
-  for (const auto& r : roots)
-    if (make_dir(r + "/berth") && make_dir(r + "/berth/supervisors")) out.push_back(r + "/berth/supervisors/cgroup.procs");
+  for (const auto& d : daemon_cgroup_dirs())
+    if (make_dir(d.substr(0, d.rfind('/'))) && make_dir(d)) out.push_back(d + "/cgroup.procs");
   return out;
 }
 

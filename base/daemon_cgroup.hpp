@@ -11,6 +11,9 @@
 
 namespace berth {
 
+// Where it is (one per hierarchy), not made: for `berth info`.
+std::vector<std::string> daemon_cgroup_dirs();
+
 // Makes the cgroup where missing and returns its cgroup.procs files (none where it cannot be
 // made: a read-only or non-delegated hierarchy; the processes then stay where they are).
 std::vector<std::string> daemon_cgroup_procs();

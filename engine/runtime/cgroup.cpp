@@ -70,7 +70,10 @@ void kill_and_rmdir(const std::vector<fs::path>& dirs, const std::function<std::
 class CgroupV1 final : public Cgroup {
  public:
   explicit CgroupV1(std::string id) : id_(std::move(id)) {
-    for (const char* c : {"memory", "cpu", "cpuacct", "cpuset", "pids", "freezer", "blkio", "devices"}) {
+    // systemd's own hierarchies too (name=systemd, a hybrid host's unified mount), as runc does:
+    // the container (and an exec into it) leaves the caller's, so that a systemd session or unit
+    // stopping does not kill it.
+    for (const char* c : {"memory", "cpu", "cpuacct", "cpuset", "pids", "freezer", "blkio", "devices", "systemd", "unified"}) {
       std::error_code ec;
       if (fs::exists(kRoot / c, ec)) controllers_.emplace_back(c);
     }

@@ -2,9 +2,9 @@
 // A container's cgroup, v1 and v2 behind one interface (ANCHORS 3.4). The layout is detected
 // once: pure v2 when /sys/fs/cgroup is a cgroup2 mount; otherwise v1 controllers under
 // /sys/fs/cgroup/<controller> (a hybrid host's /sys/fs/cgroup/unified with no controllers is
-// ignored, unlike crun which refuses it). Containers live under "berth/<id>"; on v2 only the
-// controllers their limits need are enabled (engine/runtime/cgroup_controllers.hpp), down a tree
-// made by engine/runtime/cgroup_v2_tree.hpp.
+// used only to hold containers like name=systemd, unlike crun which refuses it). Containers live
+// under "berth/<id>"; on v2 only the controllers their limits need are enabled
+// (engine/runtime/cgroup_controllers.hpp), down a tree made by engine/runtime/cgroup_v2_tree.hpp.
 #include <cstdint>
 #include <filesystem>
 #include <memory>

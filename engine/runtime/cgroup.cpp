@@ -213,8 +213,7 @@ class CgroupV2 final : public Cgroup {
       for (const auto& c : needs.required)
         if (!has_controller(available_, c))
           throw UserError(missing_controller_message(c, root_, parse_controllers(read_trim(root_ / "cgroup.controllers"))));
-      std::error_code ec;
-      if (!fs::create_directory(dir_, ec) && ec) throw_sys(ec.value(), "mkdir", dir_.string());
+      make_cgroup_dir(dir_);
       set_limits(r);
       attach_device_filter(dir_, devices);  // stays attached as long as the cgroup exists
     } catch (...) {

@@ -11,9 +11,8 @@
 
 namespace berth::engine {
 namespace fs = std::filesystem;
-namespace {
 
-void make_dir(const fs::path& d) {
+void make_cgroup_dir(const fs::path& d) {
   if (::mkdir(d.c_str(), 0755) == 0 || errno == EEXIST) return;
   if (errno == EROFS)
     throw UserError("the cgroup hierarchy " + d.parent_path().string() +
@@ -21,6 +20,8 @@ void make_dir(const fs::path& d) {
                     "give it a writable cgroup mount with its own cgroup namespace)");
   throw_errno("mkdir", d.string());
 }
+
+namespace {
 
 // Writes "+a +b" for the controllers of `want` not enabled yet in dir's subtree_control.
 bool enable_in(const fs::path& dir, const std::vector<std::string>& want) {
@@ -41,7 +42,7 @@ bool enable_in(const fs::path& dir, const std::vector<std::string>& want) {
 }  // namespace
 
 int move_processes_to_leaf(const fs::path& dir, const std::string& leaf) {
-  make_dir(dir / leaf);
+  make_cgroup_dir(dir / leaf);
   int moved = 0;
   for (int pass = 0; pass < 100; ++pass) {
     std::istringstream in(cgroup_read(dir / "cgroup.procs"));
@@ -65,7 +66,7 @@ std::vector<std::string> enable_v2_controllers(const fs::path& root, const std::
   std::vector<std::string> want;
   for (const auto& c : wanted)
     if (has_controller(offered, c)) want.push_back(c);
-  make_dir(root / "berth");
+  make_cgroup_dir(root / "berth");
   if (!enable_in(root, want)) {
     move_processes_to_leaf(root, "init");
     if (!enable_in(root, want))

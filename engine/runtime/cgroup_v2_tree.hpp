@@ -15,6 +15,9 @@ namespace berth::engine {
 // UserError saying so.
 std::vector<std::string> enable_v2_controllers(const std::filesystem::path& root, const std::vector<std::string>& wanted);
 
+// mkdir; an existing directory is fine, a read-only hierarchy is a UserError saying so.
+void make_cgroup_dir(const std::filesystem::path& dir);
+
 // Moves every process of cgroup `dir` into its child `leaf` (made when missing), until none is
 // left (a process forking meanwhile is caught by the next pass). Returns how many moved.
 int move_processes_to_leaf(const std::filesystem::path& dir, const std::string& leaf);

@@ -4,6 +4,9 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/image/image_store.hpp"
@@ -18,22 +21,37 @@ void config_string(int fd, const char* key, const std::string& value, const std:
   if (::fsconfig(fd, FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) throw_errno(std::string("fsconfig ") + key, what);
 }
 
-// Returns false when the kernel lacks "lowerdir+" (EINVAL on the first layer): caller falls back.
-bool mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+// Whether overlayfs takes "lowerdir+" through the new mount API, asked once per process without
+// mounting anything. Three kinds of kernel:
+//  - >= 6.8: overlayfs parses its own parameters; "lowerdir+" is one, an unknown key is refused.
+//  - 6.5-6.7: native parsing without "lowerdir+": refused at fsconfig(SET_STRING).
+//  - < 6.5: the VFS's legacy context accepts ANY key at SET_STRING (it only appends "key=value"
+//    to a one-page buffer) and overlayfs fails at FSCONFIG_CMD_CREATE ("unrecognized mount option
+//    lowerdir+"): told apart by a made-up key being accepted too.
+bool probe_lowerdir_plus() {
+  UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
+  if (!fsfd) return false;  // no new mount API (or no overlay: mount(2) then says so)
+  if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "lowerdir+", "/", 0) != 0) return false;
+  return ::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "berth-probe", "1", 0) != 0;
+}
+
+// BERTH_OVERLAY_MOUNT=mount2 forces the mount(2) path (tests; a kernel that misreports), =fsconfig
+// forces the new API; anything else: what the probe found.
+bool use_fsconfig() {
+  if (const char* e = std::getenv("BERTH_OVERLAY_MOUNT"); e && *e) {
+    if (std::strcmp(e, "mount2") == 0) return false;
+    if (std::strcmp(e, "fsconfig") == 0) return true;
+  }
+  static const bool supported = probe_lowerdir_plus();
+  return supported;
+}
+
+void mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
                          const fs::path& target, unsigned long flags) {
   UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
-  if (!fsfd) {
-    if (errno == ENOSYS) return false;
-    throw_errno("fsopen", "overlay");
-  }
-  bool first = true;
-  for (auto it = lower.rbegin(); it != lower.rend(); ++it) {  // top layer first, as lowerdir=
-    if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "lowerdir+", it->c_str(), 0) != 0) {
-      if (first && errno == EINVAL) return false;
-      throw_errno("fsconfig lowerdir+", it->string());
-    }
-    first = false;
-  }
+  if (!fsfd) throw_errno("fsopen", "overlay");
+  for (auto it = lower.rbegin(); it != lower.rend(); ++it)  // top layer first, as lowerdir=
+    config_string(fsfd.get(), "lowerdir+", it->string(), it->string());
   if (!upper.empty()) {
     config_string(fsfd.get(), "upperdir", upper.string(), upper.string());
     config_string(fsfd.get(), "workdir", work.string(), work.string());
@@ -46,7 +64,41 @@ bool mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upp
   if (!mnt) throw_errno("fsmount", "overlay on " + target.string());
   if (::move_mount(mnt.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
     throw_errno("move_mount", "overlay on " + target.string());
-  return true;
+}
+
+// mount(2) takes every option in one page. First the paths themselves or the store's short links
+// (overlay_lowerdir); when even those do not fit, each layer is opened and named by its descriptor,
+// "/proc/self/fd/N" (~18 bytes a layer whatever the state root's length: ~190 layers fit; Docker
+// stops at 128). The kernel resolves those links at mount time, in the calling process; the
+// descriptors are closed once the mount exists (overlayfs holds the layers itself). Unlike the
+// chdir-and-relative-paths trick this changes no process-wide state.
+void mount_with_mount2(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                       const fs::path& target, unsigned long flags) {
+  std::string rest;
+  if (!upper.empty()) rest = ",upperdir=" + upper.string() + ",workdir=" + work.string();
+  const std::size_t limit = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) - 1;
+  std::string lowerdir;
+  try {
+    lowerdir = overlay_lowerdir(lower, rest.size() + 16);
+  } catch (const UserError&) {
+    lowerdir.clear();
+  }
+  std::vector<UniqueFd> held;
+  if (lowerdir.empty()) {
+    for (auto it = lower.rbegin(); it != lower.rend(); ++it) {
+      UniqueFd fd(::open(it->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!fd) throw_errno("open layer", it->string());
+      if (!lowerdir.empty()) lowerdir += ':';
+      lowerdir += "/proc/self/fd/" + std::to_string(fd.get());
+      held.push_back(std::move(fd));
+    }
+  }
+  std::string opts = "lowerdir=" + lowerdir + rest;
+  if (opts.size() > limit)
+    throw UserError("image has too many layers (" + std::to_string(lower.size()) + ") for one overlay mount (" +
+                    std::to_string(opts.size()) + " bytes of options, the kernel takes " + std::to_string(limit) +
+                    "); a kernel >= 6.8 has no such limit");
+  if (::mount("overlay", target.c_str(), "overlay", flags, opts.c_str()) != 0) throw_errno("mount overlay", target.string());
 }
 
 }  // namespace
@@ -54,10 +106,10 @@ bool mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upp
 void mount_overlay(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work, const fs::path& target,
                    unsigned long flags) {
   if (lower.empty()) throw UserError("overlay mount on " + target.string() + ": no layers");
-  if (mount_with_fsconfig(lower, upper, work, target, flags)) return;
-  std::string opts = "lowerdir=" + overlay_lowerdir(lower);
-  if (!upper.empty()) opts += ",upperdir=" + upper.string() + ",workdir=" + work.string();
-  if (::mount("overlay", target.c_str(), "overlay", flags, opts.c_str()) != 0) throw_errno("mount overlay", target.string());
+  if (use_fsconfig())
+    mount_with_fsconfig(lower, upper, work, target, flags);
+  else
+    mount_with_mount2(lower, upper, work, target, flags);
 }
 
 }  // namespace berth::engine

@@ -7,10 +7,13 @@ namespace berth::engine {
 
 // Mounts overlayfs at `target`: `lower` given bottom -> top (as ImageStore::layer_dirs returns
 // them); `upper`/`work` empty for a read-only mount (needs >= 2 lowers or the kernel refuses).
-// Uses the new mount API with one fsconfig("lowerdir+") call per layer (Linux >= 6.8), which has
-// no total length limit, so images with hundreds of layers mount; on older kernels falls back to
-// mount(2) with overlay_lowerdir(). `flags`: MS_RDONLY etc. for the mount. Throws SysError naming
-// the call. The caller owns the resulting mount (umount2(target)).
+// Where overlayfs takes "lowerdir+" through the new mount API (Linux >= 6.8, probed once per
+// process) one fsconfig() call per layer: no total length limit. Older kernels (Debian 11's 5.10,
+// 12's 6.1): mount(2) with one page of options, the layers named by their paths, the store's short
+// links, or /proc/self/fd/N when even those do not fit (~190 layers). BERTH_OVERLAY_MOUNT=mount2
+// (or =fsconfig) in the environment forces a path (tests). `flags`: MS_RDONLY etc. for the mount.
+// Throws SysError naming the call, UserError when the layers cannot fit one mount(2).
+// The caller owns the resulting mount (umount2(target)).
 void mount_overlay(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
                    const std::filesystem::path& work, const std::filesystem::path& target, unsigned long flags = 0);
 

@@ -121,6 +121,7 @@ struct InitChild {
   const char* exe;
   int fds[3];
   int sock;
+  const char* overlay_env;  // "BERTH_OVERLAY_MOUNT=..." passed on to the init, or nullptr
 };
 
 int exec_init(void* arg) {
@@ -137,7 +138,9 @@ int exec_init(void* arg) {
   char arg0[] = "berth-init", arg1[] = "__init";
   char* argv[] = {arg0, arg1, nullptr};
   char env0[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  char* envp[] = {env0, nullptr};
+  // The overlay mount path override (engine/image/overlay_mount.hpp) is the one setting of the
+  // caller's environment the init honours: tests force the old kernels' mount(2) path with it.
+  char* envp[] = {env0, const_cast<char*>(c->overlay_env), nullptr};
   exec_sealed(c->exe, argv, envp);  // clone() gave this child its own mount namespace
   int err = errno;
   char path[256];  // JSON-escaped (quotes and backslashes; the path has no control characters)
@@ -194,7 +197,10 @@ bool launch_init(const Config& cfg, Launched& out, std::string& error, int* stat
   }
   // vfork-style (CLONE_VM | CLONE_VFORK, like posix_spawn): no page tables copied, and no
   // copy-on-write faults for this process afterwards; it waits only for the execve.
-  InitChild child{cfg.berth_exe.c_str(), {child_fds[0], child_fds[1], child_fds[2]}, sp[1]};
+  const char* ov = std::getenv("BERTH_OVERLAY_MOUNT");
+  std::string overlay_env = ov && *ov ? std::string("BERTH_OVERLAY_MOUNT=") + ov : std::string();
+  InitChild child{cfg.berth_exe.c_str(), {child_fds[0], child_fds[1], child_fds[2]}, sp[1],
+                  overlay_env.empty() ? nullptr : overlay_env.c_str()};
   static char child_stack[32 * 1024] alignas(16);
   long pid = ::clone(exec_init, child_stack + sizeof child_stack,
                      CLONE_VM | CLONE_VFORK | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD, &child);

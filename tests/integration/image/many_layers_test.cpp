@@ -85,3 +85,45 @@ TEST_F(ManyLayers, MountOverlayTakesHundredsOfLayersWithAnUpper) {
   EXPECT_FALSE(fs::exists(dirs.back() / "new"));
   EXPECT_EQ(::umount2((base_ / "mnt").c_str(), 0), 0);
 }
+
+// What kernels before 6.5 (no "lowerdir+") get, forced here on any kernel: mount(2) with one page
+// of options. 150 layers fit neither as paths nor as short links; /proc/self/fd/N names do.
+TEST_F(ManyLayers, Mount2FallbackTakesHundredsOfLayersThroughDescriptors) {
+  BERTH_REQUIRE_ROOT();
+  berth::engine::ImageStore st(berth::StatePaths::resolve(base_ / "root"));
+  auto im = image(st, 150);
+  auto dirs = st.layer_dirs(im);
+  fs::create_directories(base_ / "upper");
+  fs::create_directories(base_ / "work");
+  ::setenv("BERTH_OVERLAY_MOUNT", "mount2", 1);
+  EXPECT_NO_THROW(berth::engine::mount_overlay(dirs, base_ / "upper", base_ / "work", base_ / "mnt"));
+  ::unsetenv("BERTH_OVERLAY_MOUNT");
+  std::string info = berth::read_file("/proc/self/mountinfo");
+  auto at = info.find(" " + (base_ / "mnt").string() + " ");
+  ASSERT_NE(at, std::string::npos) << "mounted";
+  std::string line = info.substr(at, info.find('\n', at) - at);
+  EXPECT_NE(line.find("lowerdir=/proc/self/fd/"), std::string::npos) << line;
+  EXPECT_EQ(berth::read_file(base_ / "mnt/top"), "149");
+  EXPECT_TRUE(fs::exists(base_ / "mnt/l0"));
+  berth::write_file_atomic(base_ / "mnt/new", "w");
+  EXPECT_TRUE(fs::exists(base_ / "upper/new"));
+  // No descriptor of the layers stays open once the mount exists.
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto to = fs::read_symlink(e.path(), ec);
+    EXPECT_EQ(to.string().find(base_.string() + "/root"), std::string::npos) << to;
+  }
+}
+
+// mount(2) with few layers keeps their plain paths (what `mount` and /proc/mounts then show).
+TEST_F(ManyLayers, Mount2FallbackUsesPlainPathsWhenTheyFit) {
+  BERTH_REQUIRE_ROOT();
+  berth::engine::ImageStore st(berth::StatePaths::resolve(base_ / "root"));
+  auto dirs = st.layer_dirs(image(st, 3));
+  ::setenv("BERTH_OVERLAY_MOUNT", "mount2", 1);
+  EXPECT_NO_THROW(berth::engine::mount_overlay(dirs, {}, {}, base_ / "mnt", MS_RDONLY));
+  ::unsetenv("BERTH_OVERLAY_MOUNT");
+  std::string info = berth::read_file("/proc/self/mountinfo");
+  EXPECT_NE(info.find("lowerdir=" + dirs.back().string() + ":"), std::string::npos) << info;
+  EXPECT_EQ(berth::read_file(base_ / "mnt/top"), "2");
+}

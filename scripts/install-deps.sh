@@ -18,6 +18,9 @@ packages=(
   # and the kernel tools tests use to look at what berth made
   busybox-static skopeo umoci docker-registry apache2-utils openssl iproute2 nftables zstd
   procps psmisc curl ca-certificates
+  # scripts/test-in-vm.sh: a qemu VM booting Debian's kernels (fetched with apt-get download;
+  # the initramfs is busybox-static; modules may be xz/zstd compressed; cpio of the initramfs)
+  qemu-system-x86 xz-utils zstd cpio
   # benchmarks
   hyperfine iperf3
 )

@@ -89,7 +89,7 @@ qemu-system-x86_64 -accel "$ACCEL" -m "$MEM" -smp "$CPUS" -nographic -no-reboot 
   -virtfs local,path="$io",mount_tag=vmio,security_model=none,multidevs=remap </dev/null >"$work/qemu.log" 2>&1 &
 qpid=$!
 # the console as it comes (tail ends with qemu)
-tail --pid="$qpid" -n +1 -f "$work/console" 2>/dev/null | sed -u 's/\r//g' &
+tail --pid="$qpid" -n +1 -f "$work/console" 2>/dev/null | sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' &
 timed_out=0
 for ((s = 0; ; s++)); do
   kill -0 "$qpid" 2>/dev/null || break

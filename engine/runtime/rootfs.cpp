@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -41,6 +42,21 @@ unsigned long propagation_flag(const std::string& p) {
   return MS_PRIVATE | MS_REC;
 }
 
+// The per-mount flags a bind remount must repeat or lose (the mount(2) fallbacks below).
+unsigned long kept_flags(int fd) {
+  struct statvfs sv;
+  if (::fstatvfs(fd, &sv) != 0) return 0;
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  return f;
+}
+
 // A bind mount with the new mount API: the clone of the source tree gets its attributes before
 // it becomes visible, then moves onto the fd-resolved target.
 void bind_mount(int root_fd, const InitMount& m) {
@@ -56,10 +72,24 @@ void bind_mount(int root_fd, const InitMount& m) {
     if (f == "noexec") attr.attr_set |= MOUNT_ATTR_NOEXEC;
   }
   if (m.read_only) attr.attr_set |= MOUNT_ATTR_RDONLY;
-  if (attr.attr_set && ::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
-    throw_errno("mount_setattr", m.target);
+  // mount_setattr() is Linux 5.12: before it (Debian 11's 5.10) the flags come with a bind
+  // remount of the mounted tree's top once it is in place (nothing runs in the container yet).
+  bool remount = false;
+  if (attr.attr_set && ::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
+    if (errno != ENOSYS) throw_errno("mount_setattr", m.target);
+    remount = true;
+  }
   if (::move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
     throw_errno("move_mount", m.source + " on " + m.target);
+  if (remount) {
+    UniqueFd mounted = open_in_root(root_fd, m.target);
+    unsigned long flags = MS_BIND | MS_REMOUNT | kept_flags(mounted.get());
+    if (attr.attr_set & MOUNT_ATTR_NOSUID) flags |= MS_NOSUID;
+    if (attr.attr_set & MOUNT_ATTR_NODEV) flags |= MS_NODEV;
+    if (attr.attr_set & MOUNT_ATTR_NOEXEC) flags |= MS_NOEXEC;
+    if (attr.attr_set & MOUNT_ATTR_RDONLY) flags |= MS_RDONLY;
+    do_mount("", fd_path(mounted.get()), nullptr, flags, "", "flags of " + m.target);
+  }
   if (!m.propagation.empty()) {
     UniqueFd mounted = open_in_root(root_fd, m.target);
     do_mount("", fd_path(mounted.get()), nullptr, propagation_flag(m.propagation), "", "propagation of " + m.target);
@@ -216,7 +246,11 @@ void finish_rootfs(const InitSpec& spec) {
   if (!spec.read_only) return;
   struct mount_attr attr {};
   attr.attr_set = MOUNT_ATTR_RDONLY;
-  if (::mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) != 0) throw_errno("mount_setattr ro", "/");
+  if (::mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) == 0) return;
+  if (errno != ENOSYS) throw_errno("mount_setattr ro", "/");
+  // Before Linux 5.12: a read-only bind remount, keeping the root's other per-mount flags.
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  do_mount("", "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(root.get()), "", "read-only /");
 }
 
 }  // namespace berth::engine

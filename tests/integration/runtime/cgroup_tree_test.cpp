@@ -96,7 +96,7 @@ TEST_F(CgroupTree, ControllersNotOfferedAreLeftOut) {
 
 // Pure v2 with controllers (the VM suite): the "no internal processes" rule applies to the test
 // tree's root as to a container's cgroup namespace root.
-TEST_F(CgroupTree, EnablingControllersMovesTheRootsProcessesToALeaf) {
+TEST_F(CgroupTree, OnV2EnablingControllersMovesTheRootsProcessesToALeaf) {
   auto offered = parse_controllers(cgroup_read(top_ / "cgroup.controllers"));
   if (!has_controller(offered, "pids") || !has_controller(offered, "memory"))
     GTEST_SKIP() << "memory and pids are not delegated here (" << cgroup_read(top_ / "cgroup.controllers") << ")";

@@ -80,7 +80,7 @@ TEST_F(RuntimeLimits, MemoryAloneAllowsAsMuchSwapAsMemoryAsDockerDoes) {
   EXPECT_EQ(trim(read_text(f)), v2_ ? "33554432" : "67108864");
 }
 
-TEST_F(RuntimeLimits, TheContainerSeesItsOwnCgroupReadOnlyAtSysFsCgroup) {
+TEST_F(RuntimeLimits, OnV2TheContainerSeesItsOwnCgroupReadOnlyAtSysFsCgroup) {
   if (!v2_) GTEST_SKIP() << "cgroup v1 host: containers get no cgroup mount";
   std::string id = run_detached("-m 32m --cpus 0.5 --pids-limit 50", "sleep 300");
   ASSERT_FALSE(id.empty());

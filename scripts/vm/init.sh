@@ -38,16 +38,18 @@ done
 mount --move /host $R/.vm/host
 H=$R/.vm/host
 for d in usr etc; do mount --bind $H/$d $R/$d && mount -o remount,bind,ro $R/$d; done
-for pair in $BIND_DIRS; do   # HOSTPATH:VMPATH, read-only
-  src=${pair%%:*} dst=${pair#*:}
-  mkdir -p "$R$dst" 2>/dev/null
-  mount --bind "$H$src" "$R$dst" && mount -o remount,bind,ro "$R$dst" || echo "[vm] cannot bind $src at $dst" >/dev/console
-done
 mount --move /vmio $R/vmio
 mount -t tmpfs -o mode=1777 tmp $R/tmp
 mount -t tmpfs -o mode=0755 run $R/run
 mount -t tmpfs -o mode=0755 var $R/var
 mount -t tmpfs -o mode=0700 root $R/root
+# The source and build dirs after the fresh tmpfs dirs: a checkout under /tmp (a CI clone) must
+# not be hidden by them.
+for pair in $BIND_DIRS; do   # HOSTPATH:VMPATH, read-only
+  src=${pair%%:*} dst=${pair#*:}
+  mkdir -p "$R$dst" 2>/dev/null
+  mount --bind "$H$src" "$R$dst" && mount -o remount,bind,ro "$R$dst" || echo "[vm] cannot bind $src at $dst" >/dev/console
+done
 mkdir -p $R/var/lib/berth $R/var/tmp $R/var/log $R/run/lock && chmod 1777 $R/var/tmp
 mount -t proc proc $R/proc
 mount -t sysfs sys $R/sys

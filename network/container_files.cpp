@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "base/control_chars.hpp"
 #include "base/error.hpp"
 #include "network/ip.hpp"
 
@@ -23,10 +24,9 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 // Every value is written as (part of) one line: a control character would let it add lines.
 void check_line(const char* what, const std::string& value) {
-  for (char c : value)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      throw UserError(std::string(what) + ": \"" + value.substr(0, value.find_first_of("\r\n")) +
-                      "...\" contains a control character");
+  if (has_control_char(value))
+    throw UserError(std::string(what) + ": \"" + value.substr(0, value.find_first_of("\r\n")) +
+                    "...\" contains a control character");
 }
 
 void check_lines(const char* what, const std::vector<std::string>& values) {

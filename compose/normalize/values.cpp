@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "base/control_chars.hpp"
+
 namespace berth::compose::norm {
 
 std::string str(const Node& n, const std::string& path) {
@@ -13,20 +15,12 @@ std::string str(const Node& n, const std::string& path) {
     return n.scalar;
 }
 
-namespace {
-
-bool has_control(const std::string& s) {
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
-}  // namespace
-
 void require_one_line(const Node& n, const std::string& path) {
     static const char* kWhy = "must not contain control characters (it is written as one line of a file in the container)";
-    if (n.is_scalar() && has_control(n.scalar)) fail(n, path, kWhy);
+    if (n.is_scalar() && has_control_char(n.scalar)) fail(n, path, kWhy);
     for (std::size_t i = 0; i < n.items.size(); ++i) require_one_line(n.items[i], path + "[" + std::to_string(i) + "]");
     for (const auto& [k, v] : n.fields) {
-        if (has_control(k)) fail(v, path, kWhy);
+        if (has_control_char(k)) fail(v, path, kWhy);
         require_one_line(v, path + "." + k);
     }
 }

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "base/control_chars.hpp"
 #include "base/error.hpp"
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/device_rules.hpp"
@@ -260,7 +261,7 @@ void validate_spec(const ContainerSpec& s) {
   if (s.log.max_file < 1) throw UserError("invalid log max-file: must be at least 1");
   // Both are written into /etc/hosts and /etc/hostname: one line each.
   for (const auto& [key, value] : {std::pair{"hostname", &s.hostname}, std::pair{"domainname", &s.domainname}})
-    if (std::any_of(value->begin(), value->end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    if (has_control_char(*value))
       throw UserError(std::string("invalid ") + key + " \"" + value->substr(0, value->find_first_of("\r\n")) +
                       "...\": it contains a control character");
 }

@@ -23,9 +23,12 @@ set -e
 # The kernels and cgroup set-ups users have, in VMs (scripts/test-in-vm.sh; ~15 minutes under TCG):
 # Debian 11's 5.10 on a systemd-like delegated v2 tree (the runtime's tests and the escape suite)
 # and with berth inside a container (the cgroup namespace root holds processes), Debian 12's 6.1
-# delegated (the runtime's tests). BERTH_VM_TESTS=0 leaves them out (not under CI).
+# delegated (the runtime's tests).
+# The network guard (kernel-independent; it runs on the host) is left out there: under TCG on 5.10
+# its check that a spoof does arrive once the guard is removed once lost the race with the ARP cache.
+# BERTH_VM_TESTS=0 leaves the VM runs out (not under CI).
 if [ "$rc" -eq 0 ] && [ $# -eq 0 ] && { [ "${CI:-}" = "true" ] || [ "${BERTH_VM_TESTS:-1}" != 0 ]; }; then
-  for run in "--kernel bullseye --cgroup delegated integration_runtime integration_security" \
+  for run in "--kernel bullseye --cgroup delegated integration_runtime integration_security:-Guard.*" \
              "--kernel bullseye --cgroup nested integration_runtime" \
              "--kernel bookworm --cgroup delegated integration_runtime"; do
     set -- $run

@@ -17,3 +17,18 @@ std::string human_size(std::uint64_t bytes, SizeDigits digits) {
 }
 
 }  // namespace berth
+
+namespace berth {
+
+std::string binary_size(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.4g}{}", v, units[u]);
+}
+
+}  // namespace berth

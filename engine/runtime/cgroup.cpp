@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <linux/magic.h>
 #include <sstream>
 #include <thread>
@@ -139,6 +140,13 @@ class CgroupV1 final : public Cgroup {
 
   std::string oom_file() const override { return has("memory") ? (dir("memory") / "memory.oom_control").string() : ""; }
 
+  CgroupUsage usage() const override {
+    std::map<std::string, fs::path> dirs;
+    for (const char* c : {"memory", "cpuacct", "pids", "blkio"})
+      if (has(c)) dirs[c] = dir(c);
+    return read_usage_v1(dirs);
+  }
+
   void destroy() override {
     std::vector<fs::path> dirs;
     for (const auto& c : controllers_) dirs.push_back(dir(c));
@@ -240,6 +248,7 @@ class CgroupV2 final : public Cgroup {
 
   bool frozen() const override { return read_trim(dir_ / "cgroup.freeze") == "1"; }
   std::string oom_file() const override { return (dir_ / "memory.events").string(); }
+  CgroupUsage usage() const override { return read_usage_v2(dir_); }
 
   void destroy() override {
     std::error_code ec;

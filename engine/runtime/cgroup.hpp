@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/cgroup_usage.hpp"
 #include "engine/runtime/device_rules.hpp"
 #include "engine/runtime/runtime.hpp"
 
@@ -38,6 +39,8 @@ class Cgroup {
   virtual bool frozen() const = 0;
   // File with "oom_kill N" (v1 memory.oom_control, v2 memory.events).
   virtual std::string oom_file() const = 0;
+  // What it has used so far (engine/runtime/cgroup_usage.hpp); zeros when it does not exist.
+  virtual CgroupUsage usage() const = 0;
   // SIGKILLs every process inside, waits (up to ~2 s) until empty, removes the directories.
   // Throws SysError when a directory stays busy.
   virtual void destroy() = 0;

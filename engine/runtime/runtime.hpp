@@ -39,6 +39,7 @@
 
 #include "base/paths.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/runtime/cgroup_usage.hpp"
 
 namespace berth::engine {
 
@@ -234,6 +235,13 @@ struct LogEntry {
   std::string line;    // including its trailing '\n' when it had one
 };
 
+// One sample of what a running container uses (docker stats' numbers).
+struct ContainerStats {
+  CgroupUsage cgroup;
+  std::uint64_t net_rx = 0, net_tx = 0;  // bytes, every interface of its network namespace but lo
+  std::chrono::steady_clock::time_point sampled;
+};
+
 class Runtime {
  public:
   explicit Runtime(const StatePaths& paths, RuntimeOptions options = {});
@@ -282,6 +290,8 @@ class Runtime {
   void logs(const std::string& id, const LogsOptions& options, const std::function<void(const LogEntry&)>& sink);
   // ps-like rows of the container's processes: header + rows (UID PID PPID STIME CMD).
   std::vector<std::vector<std::string>> top(const std::string& id) const;
+  // Its cgroup's usage and network counters now; a container not running reads as zeros.
+  ContainerStats stats(const ContainerInfo& info) const;
   // Rewrites /etc/hosts of a container in place (visible immediately inside; the network layer
   // uses it when peers change).
   void update_hosts(const std::string& id, const std::string& contents);

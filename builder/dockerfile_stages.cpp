@@ -97,9 +97,6 @@ Dockerfile load_dockerfile(std::string_view text, const SourceFile& file, const 
       if (auto b = stage_named(df, st.base, st.index)) {
         st.base_stage = *b;
         st.depends_on.insert(*b);
-        // The base stage's ONBUILD triggers run in this stage: their references are this stage's.
-        for (const auto& t : df.stages[*b].instructions)
-          if (t.trigger) add_references(df, st, *t.trigger);
       }
       st.from = std::move(in);
       df.stages.push_back(std::move(st));
@@ -116,11 +113,18 @@ Dockerfile load_dockerfile(std::string_view text, const SourceFile& file, const 
       df.global_args.push_back(std::move(in));
       continue;
     }
-    Stage& cur = df.stages.back();
-    add_references(df, cur, in);
-    cur.instructions.push_back(std::move(in));
+    df.stages.back().instructions.push_back(std::move(in));
   }
   if (df.stages.empty()) throw ConfigError(SourceMark{file, 0, 0}, "", "dockerfile contains no stages to build");
+  // References are resolved once every stage is known, so that one to a later stage is refused
+  // by name rather than taken for an image.
+  for (auto& st : df.stages) {
+    for (const auto& in : st.instructions) add_references(df, st, in);
+    // The base stage's ONBUILD triggers run in this stage: their references are this stage's.
+    if (st.base_stage)
+      for (const auto& t : df.stages[*st.base_stage].instructions)
+        if (t.trigger) add_references(df, st, *t.trigger);
+  }
   return df;
 }
 

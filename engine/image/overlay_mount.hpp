@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/unique_fd.hpp"
+
 namespace berth::engine {
 
 // Mounts overlayfs at `target`: `lower` given bottom -> top (as ImageStore::layer_dirs returns
@@ -16,5 +18,11 @@ namespace berth::engine {
 // The caller owns the resulting mount (umount2(target)).
 void mount_overlay(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
                    const std::filesystem::path& work, const std::filesystem::path& target, unsigned long flags = 0);
+
+// The same overlay as a detached mount (fsmount): a descriptor of its root that no mount
+// namespace shows, gone with the last descriptor, so nothing is left mounted whatever happens.
+// Layers go one "lowerdir+" each where the kernel takes it, else as one "lowerdir" (one page).
+UniqueFd open_overlay(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
+                      const std::filesystem::path& work, unsigned long flags = 0);
 
 }  // namespace berth::engine

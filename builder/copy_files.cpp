@@ -43,7 +43,7 @@ std::string parent_of(const std::string& p) {
 // An fd for reading what `path` names inside the root (symlinks resolved inside it).
 UniqueFd open_read(int root, const std::string& path, int flags = O_RDONLY) {
   auto p = engine::open_in_root(root, path);
-  UniqueFd fd(::open(engine::fd_path(p.get()).c_str(), flags | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(engine::fd_path(p.get()).c_str(), flags | O_CLOEXEC));
   if (!fd) throw_errno("open", path);
   return fd;
 }

@@ -398,8 +398,10 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
       std::string id = m.id.empty() ? m.target : m.id;
       auto dir = sh_.cache.mount_dir(id);
       if (!m.uid.empty() || !m.gid.empty())
-        std::filesystem::path(dir), (void)::chown(dir.c_str(), m.uid.empty() ? 0 : std::stoul(m.uid), m.gid.empty() ? 0 : std::stoul(m.gid));
-      if (!m.mode.empty()) ::chmod(dir.c_str(), static_cast<mode_t>(std::stoul(m.mode, nullptr, 8)));
+        if (::chown(dir.c_str(), m.uid.empty() ? 0 : std::stoul(m.uid), m.gid.empty() ? 0 : std::stoul(m.gid)) != 0)
+          throw_errno("chown", dir.string());
+      if (!m.mode.empty() && ::chmod(dir.c_str(), static_cast<mode_t>(std::stoul(m.mode, nullptr, 8))) != 0)
+        throw_errno("chmod", dir.string());
       ms.source = dir.string();
       ms.read_only = false;
     } else if (m.type == "tmpfs") {

@@ -203,6 +203,18 @@ std::vector<CopyItem> plan_copy(const SourceRoot& root, const CopyRequest& req, 
     if (has_glob(rel)) hits = p.glob(rel);
     else if (stat_in(root.fd, rel)) hits.push_back(rel);
     std::erase_if(hits, [&](const std::string& h) { return p.excluded(h) && !(root.ignore && root.ignore->has_exceptions()); });
+    if (hits.empty() && !has_glob(rel)) {
+      // A link whose target is missing once resolved inside the root (an absolute or ../ target
+      // meant for the host): say so rather than just "not found".
+      auto parent = parent_of(rel);
+      struct stat st;
+      try {
+        auto pfd = engine::open_in_root(root.fd, parent);
+        if (::fstatat(pfd.get(), base_name(rel).c_str(), &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) == 0 && S_ISLNK(st.st_mode))
+          throw UserError("source " + s + " is a symbolic link that leads outside the " + root.what + " or to nothing");
+      } catch (const SysError&) {
+      }
+    }
     if (hits.empty())
       throw UserError("source " + s + " not found in the " + root.what +
                       (root.ignore ? " (or excluded by .dockerignore)" : ""));

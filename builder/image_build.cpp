@@ -20,7 +20,7 @@ BuildResult build_image(const StatePaths& paths, const engine::RuntimeOptions& r
   std::error_code ec;
   if (!std::filesystem::is_directory(opts.context, ec))
     throw UserError("unable to prepare context: path \"" + opts.context.string() + "\" not found");
-  auto file = opts.dockerfile.empty() ? opts.context / "Dockerfile" : opts.dockerfile;
+  auto file = (opts.dockerfile.empty() ? opts.context / "Dockerfile" : opts.dockerfile).lexically_normal();
   std::string name = opts.dockerfile_name.empty() ? file.filename().string() : opts.dockerfile_name;
   auto text = try_read_file(file);
   if (!text) throw UserError("failed to read dockerfile: open " + file.string() + ": no such file or directory");

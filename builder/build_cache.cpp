@@ -26,6 +26,13 @@ void BuildCache::put(const std::string& key, const std::string& image_id) {
   std::filesystem::create_directories(dir_ / "steps");
   // Losing an entry in a crash only costs a rebuild of that step.
   write_file_atomic(dir_ / "steps" / key, image_id, 0644, Sync::No);
+  std::filesystem::create_directories(dir_ / "images");
+  write_file_atomic(dir_ / "images" / image_id.substr(image_id.find(':') + 1), "", 0644, Sync::No);
+}
+
+bool BuildCache::intermediate(const std::string& image_id) const {
+  std::error_code ec;
+  return std::filesystem::exists(dir_ / "images" / image_id.substr(image_id.find(':') + 1), ec);
 }
 
 std::filesystem::path BuildCache::mount_dir(const std::string& id) {

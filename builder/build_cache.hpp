@@ -4,6 +4,8 @@
 // in effect and, for COPY/ADD, the digest of what is copied. Kept under <root>/build-cache/:
 //   steps/<key hex>          the image id the step produced (an entry whose image was removed,
 //                            by `image prune` say, is a miss)
+//   images/<image id hex>    marks an image as a build step's (intermediate, hidden by `image ls`
+//                            unless -a, as Docker hides its intermediate images)
 //   mounts/<id hex>/         RUN --mount=type=cache directories, kept between builds
 #include <filesystem>
 #include <optional>
@@ -24,6 +26,8 @@ class BuildCache {
 
   std::optional<std::string> get(const std::string& key) const;
   void put(const std::string& key, const std::string& image_id);
+  // True for an image some build step produced.
+  bool intermediate(const std::string& image_id) const;
   // The directory of a cache mount `id` (created on first use).
   std::filesystem::path mount_dir(const std::string& id);
 

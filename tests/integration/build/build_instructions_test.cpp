@@ -1,0 +1,102 @@
+// Instructions beyond the basics: ADD of a local tar, COPY heredocs and --chmod, globs, RUN
+// --mount=type=bind|tmpfs|secret, SHELL, ONBUILD triggers of a base image, the image config.
+#include "tests/integration/build/build_fixture.hpp"
+
+namespace berth::test {
+
+TEST_F(BuildTest, AddExtractsLocalTarsCopyHeredocsGlobsAndChmod) {
+  fs::create_directories(dir_ / "tarsrc" / "pkg");
+  std::ofstream(dir_ / "tarsrc" / "pkg" / "inside.txt") << "from the tar\n";
+  std::string out;
+  ASSERT_EQ(run_command("tar -czf '" + (ctx_ / "bundle.tar.gz").string() + "' -C '" + (dir_ / "tarsrc").string() + "' pkg", &out), 0) << out;
+  write("a1.conf", "1");
+  write("a2.conf", "2");
+  write("b.txt", "b");
+  write("Dockerfile",
+        "FROM berth-test/busybox\n"
+        "ADD bundle.tar.gz /opt/\n"
+        "COPY --chmod=0751 a*.conf /etc/app/\n"
+        "COPY <<EOF /etc/app/generated\n"
+        "generated $HOSTNAME_NOT_EXPANDED_HERE\n"
+        "EOF\n"
+        "CMD cat /opt/pkg/inside.txt && ls -l /etc/app | awk 'NR>1{print $1, $NF}'\n");
+  ASSERT_EQ(build("-t built:add", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:add", &out), 0) << out;
+  EXPECT_NE(out.find("from the tar\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("-rwxr-x--x a1.conf"), std::string::npos) << out;
+  EXPECT_NE(out.find("-rwxr-x--x a2.conf"), std::string::npos) << out;
+  EXPECT_NE(out.find(" generated"), std::string::npos) << out;
+  EXPECT_EQ(out.find("b.txt"), std::string::npos) << out;
+}
+
+TEST_F(BuildTest, RunMountsBindTmpfsSecretAndShell) {
+  write("data/input.txt", "bound\n");
+  write("../secret.txt", "s3cr3t\n");
+  write("Dockerfile",
+        "FROM berth-test/busybox\n"
+        "RUN --mount=type=bind,source=data,target=/in cat /in/input.txt > /bound.txt\n"
+        "RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && grep -q ' /scratch tmpfs' /proc/mounts && echo tmpfs > /tmpfs.txt\n"
+        "RUN --mount=type=secret,id=token cat /run/secrets/token | wc -c > /secret-len.txt\n"
+        "CMD cat /bound.txt /tmpfs.txt /secret-len.txt; ls /scratch /run/secrets 2>&1; cat /shell.txt\n"
+        "SHELL [\"/bin/sh\", \"-ec\"]\n"
+        "RUN echo $0 $- > /shell.txt\n");
+  std::string out;
+  ASSERT_EQ(build("--secret id=token,src=" + (dir_ / "secret.txt").string() + " -t built:mounts", &out), 0) << out;
+  EXPECT_EQ(out.find("s3cr3t"), std::string::npos) << out;
+  ASSERT_EQ(berth("container run --rm built:mounts", &out), 0) << out;
+  EXPECT_NE(out.find("bound\ntmpfs\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("7\n"), std::string::npos) << out;                  // the secret was readable
+  EXPECT_NE(out.find("/scratch: No such file"), std::string::npos) << out;  // mount points not in the image
+  EXPECT_NE(out.find("/run/secrets: No such file"), std::string::npos) << out;
+  EXPECT_NE(out.find("/bin/sh ce"), std::string::npos) << out;  // SHELL ["/bin/sh", "-ec"]: $- has e
+
+  // history keeps no secret and the image has no trace of it
+  ASSERT_EQ(berth("image history --no-trunc built:mounts", &out), 0) << out;
+  EXPECT_EQ(out.find("s3cr3t"), std::string::npos);
+}
+
+TEST_F(BuildTest, OnbuildTriggersRunInTheChild) {
+  write("Dockerfile", "FROM berth-test/busybox\nONBUILD RUN echo triggered > /onbuild.txt\nLABEL role=base\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:base", &out), 0) << out;
+  ASSERT_EQ(berth("image inspect built:base", &out), 0) << out;
+  EXPECT_NE(out.find("RUN echo triggered > /onbuild.txt"), std::string::npos) << out;
+  write("Dockerfile", "FROM built:base\nCMD cat /onbuild.txt\n");
+  ASSERT_EQ(build("-t built:child", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:child", &out), 0) << out;
+  EXPECT_EQ(out, "triggered\n");
+  ASSERT_EQ(berth("image inspect built:child", &out), 0) << out;
+  EXPECT_EQ(out.find("RUN echo triggered"), std::string::npos) << "triggers are not inherited:\n" << out;
+  EXPECT_NE(out.find("\"role\": \"base\""), std::string::npos) << out;
+}
+
+TEST_F(BuildTest, ConfigInstructions) {
+  write("Dockerfile",
+        "FROM berth-test/busybox\n"
+        "EXPOSE 80 53/udp\n"
+        "VOLUME /data\n"
+        "STOPSIGNAL SIGINT\n"
+        "HEALTHCHECK --interval=5s CMD true\n"
+        "MAINTAINER someone\n"
+        "ENTRYPOINT [\"/bin/echo\"]\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:config", &out), 0) << out;
+  ASSERT_EQ(berth("image inspect built:config", &out), 0) << out;
+  for (const char* want : {"80/tcp", "53/udp", "/data", "SIGINT", "5000000000", "\"Author\": \"someone\""})
+    EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
+  // ENTRYPOINT resets the inherited CMD: the container prints an empty line.
+  ASSERT_EQ(berth("container run --rm built:config", &out), 0) << out;
+  EXPECT_EQ(out, "\n");
+}
+
+TEST_F(BuildTest, IntermediateImagesHiddenFromImageLs) {
+  write("Dockerfile", "FROM berth-test/busybox\nRUN touch /x\nENV A=b\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:ls", &out), 0) << out;
+  ASSERT_EQ(berth("image ls", &out), 0) << out;
+  EXPECT_EQ(out.find("<none>"), std::string::npos) << out;
+  ASSERT_EQ(berth("image ls -a", &out), 0) << out;
+  EXPECT_NE(out.find("<none>"), std::string::npos) << out;
+}
+
+}  // namespace berth::test

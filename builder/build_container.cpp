@@ -5,12 +5,21 @@
 
 namespace berth::builder {
 
-BuildContainer::BuildContainer(engine::Runtime& rt, const engine::ContainerSpec& spec) : rt_(rt) {
+BuildContainer::BuildContainer(engine::Runtime& rt, const engine::ContainerSpec& spec, BuildCancel* cancel)
+    : rt_(rt), cancel_(cancel) {
   id_ = rt_.create(spec);
-  dir_ = rt_.inspect(id_).dir;
+  if (cancel_) cancel_->enter(rt_, id_);
+  try {
+    dir_ = rt_.inspect(id_).dir;
+  } catch (...) {
+    if (cancel_) cancel_->leave(id_);
+    rt_.remove(id_, true);
+    throw;
+  }
 }
 
 BuildContainer::~BuildContainer() {
+  if (cancel_) cancel_->leave(id_);
   try {
     rt_.remove(id_, true);
   } catch (const std::exception& e) {
@@ -19,6 +28,7 @@ BuildContainer::~BuildContainer() {
 }
 
 int BuildContainer::run(const std::function<void(const std::string&)>& output) {
+  if (cancel_) cancel_->check();  // a cancel between create and enter() killed nothing
   try {
     rt_.start(id_);
   } catch (const UserError& e) {
@@ -29,7 +39,9 @@ int BuildContainer::run(const std::function<void(const std::string&)>& output) {
   engine::LogsOptions o;
   o.follow = true;
   rt_.logs(id_, o, [&](const engine::LogEntry& e) { output(e.line); });
-  return rt_.wait(id_);
+  int rc = rt_.wait(id_);
+  if (cancel_) cancel_->check();
+  return rc;
 }
 
 std::filesystem::path BuildContainer::upper() const { return dir_ / "upper"; }

@@ -7,13 +7,15 @@
 #include <functional>
 #include <string>
 
+#include "builder/build_cancel.hpp"
 #include "engine/runtime/runtime.hpp"
 
 namespace berth::builder {
 
 class BuildContainer {
  public:
-  BuildContainer(engine::Runtime& rt, const engine::ContainerSpec& spec);
+  // `cancel` (may be null) kills the container when the build is cancelled.
+  BuildContainer(engine::Runtime& rt, const engine::ContainerSpec& spec, BuildCancel* cancel);
   ~BuildContainer();
   BuildContainer(const BuildContainer&) = delete;
   BuildContainer& operator=(const BuildContainer&) = delete;
@@ -26,6 +28,7 @@ class BuildContainer {
 
  private:
   engine::Runtime& rt_;
+  BuildCancel* cancel_;
   std::string id_;
   std::filesystem::path dir_;
 };

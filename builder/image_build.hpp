@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/paths.hpp"
+#include "builder/build_cancel.hpp"
 #include "builder/build_progress.hpp"
 #include "engine/runtime/runtime.hpp"
 
@@ -27,6 +28,7 @@ struct BuildOptions {
   bool pull = false;                                  // always pull FROM images
   std::string network = "default";                    // default|none|host (default: none, see .cpp)
   std::map<std::string, std::filesystem::path> secrets;  // --secret id=x,src=path
+  BuildCancel* cancel = nullptr;                      // Ctrl-C; may be null
 };
 
 struct BuildResult {

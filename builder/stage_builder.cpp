@@ -169,7 +169,7 @@ void StageBuilder::from() {
         po.registry.state_root = sh_.paths.root;
         po.platform = st_.platform;
         try {
-          found = engine::pull_image(store_, st_.base, po).image;
+          found = engine::pull_image(store_, st_.base, po, sh_.opts.cancel ? sh_.opts.cancel->flag() : nullptr).image;
         } catch (const std::exception& e) {
           fail(in, "image \"" + st_.base + "\" is not in the store and could not be pulled: " + describe(e));
         }
@@ -215,6 +215,7 @@ void StageBuilder::step(const Instruction& raw, bool trigger) {
     sh_.warn(file.str() + ":" + std::to_string(raw.line) + ": " + raw.name() + " uses \"" + v + "\", which is not set");
   Instruction in = std::move(ex.instruction);
   const auto& k = in.keyword;
+  if (sh_.opts.cancel) sh_.opts.cancel->check();
   auto p = sh_.progress.start((trigger ? "[ONBUILD] " : "") + title(raw));
 
   if (k == "arg") {
@@ -363,6 +364,10 @@ void StageBuilder::step(const Instruction& raw, bool trigger) {
     p.error(e.message());
     throw;
   } catch (const std::exception& e) {
+    if (sh_.opts.cancel && sh_.opts.cancel->cancelled()) {
+      p.error("cancelled");
+      sh_.opts.cancel->check();
+    }
     std::string m = describe(e);
     p.error(m);
     fail(in, m);
@@ -445,7 +450,7 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
     spec.mounts.push_back(std::move(ms));
   }
 
-  BuildContainer c(rt, spec);
+  BuildContainer c(rt, spec, sh_.opts.cancel);
   int rc = c.run([&](const std::string& s) { progress.output(s); });
   if (rc != 0) {
     std::string cmd;

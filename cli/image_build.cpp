@@ -1,8 +1,11 @@
 // `berth image build`: a Dockerfile built with the embedded runtime (builder/image_build.hpp).
 #include <fmt/core.h>
+#include <pthread.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
+#include <thread>
 
 #include "base/error.hpp"
 #include "builder/image_build.hpp"
@@ -90,7 +93,37 @@ const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
       o.pull = f->pull;
       o.network = f->network;
       builder::BuildProgress progress(stderr, f->quiet || f->progress == "quiet");
-      auto r = builder::build_image(ctx.global.state(), {}, o, progress);
+      // Ctrl-C or SIGTERM cancels: the running steps' containers are killed and everything the
+      // build made on the way is removed as the steps unwind. Blocked here, before the stage
+      // threads start, so that only the watcher takes them.
+      builder::BuildCancel cancel;
+      o.cancel = &cancel;
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      sigaddset(&set, SIGUSR1);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      std::thread watcher([&] {
+        int sig = 0;
+        sigwait(&set, &sig);
+        if (sig != SIGUSR1) {
+          progress.print("cancelling the build");
+          cancel.cancel();
+        }
+      });
+      auto stop_watcher = [&] {
+        pthread_kill(watcher.native_handle(), SIGUSR1);
+        watcher.join();
+      };
+      builder::BuildResult r;
+      try {
+        r = builder::build_image(ctx.global.state(), {}, o, progress);
+      } catch (...) {
+        stop_watcher();
+        throw;
+      }
+      stop_watcher();
       if (f->quiet) {
         fmt::print("{}\n", r.image_id);
       } else {

@@ -91,3 +91,21 @@ TEST_F(BuildErrors, ArgUsedUnsetIsAWarning) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+TEST_F(BuildErrors, InterruptedBuildLeavesNothing) {
+  write("Dockerfile", "FROM berth-test/busybox\nRUN echo step-started; sleep 30\n");
+  std::string out;
+  // Interrupted once the step's container runs (its output shows it started).
+  std::string cmd = berth_cmd() + "image build --progress plain -t bad:image '" + ctx_.string() + "' > '" +
+                    (dir_ / "out").string() + "' 2>&1 & p=$!; for i in $(seq 100); do grep -q step-started '" +
+                    (dir_ / "out").string() + "' && break; sleep 0.1; done; kill -INT $p; wait $p; echo rc=$?";
+  ASSERT_EQ(run_command(cmd, &out), 0) << out;
+  EXPECT_EQ(out, "rc=130\n");
+  std::string tags;
+  berth("image ls", &tags);
+  EXPECT_EQ(tags.find("bad "), std::string::npos) << tags;
+}
+
+}  // namespace berth::test

@@ -1,12 +1,17 @@
 #pragma once
-// What a build shows while it runs, in BuildKit's plain form (one line per event, safe to
-// interleave between stages built in parallel):
+// What a build shows while it runs.
+// Plain (not a terminal, or --progress plain), BuildKit's form, one line per event, safe to
+// interleave between stages built in parallel:
 //   #3 [build 2/5] RUN make
 //   #3 0.412 cc -o app main.c        (the step's output, seconds since it started)
 //   #3 DONE 1.2s                     or  #3 CACHED  /  #3 ERROR: ...
-// A failed step's output is shown again after the error so that it is next to the message.
+// Tty: each step one line once it ended ("#3 [build 2/5] RUN make  DONE 1.2s"); below them,
+// redrawn in place, every running step with its time and its last output lines. A failed step's
+// output is printed in full before its error.
 #include <chrono>
 #include <cstdio>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -15,8 +20,8 @@ namespace berth::builder {
 
 class BuildProgress {
  public:
-  // `quiet`: nothing but warnings (image build -q prints only the id).
-  BuildProgress(std::FILE* out, bool quiet) : out_(out), quiet_(quiet) {}
+  enum class Mode { Plain, Tty, Quiet };
+  BuildProgress(std::FILE* out, Mode mode) : out_(out), mode_(mode) {}
 
   class Step {
    public:
@@ -24,17 +29,13 @@ class BuildProgress {
     void cached();
     void done();
     void error(const std::string& message);
-    const std::vector<std::string>& lines() const { return lines_; }
 
    private:
     friend class BuildProgress;
-    Step(BuildProgress& p, int n) : p_(p), n_(n), start_(std::chrono::steady_clock::now()) {}
-    void line(const std::string& l);
+    Step(BuildProgress& p, int n) : p_(p), n_(n) {}
     BuildProgress& p_;
     int n_;
-    std::chrono::steady_clock::time_point start_;
     std::string partial_;
-    std::vector<std::string> lines_;
   };
 
   Step start(const std::string& title);
@@ -42,10 +43,23 @@ class BuildProgress {
   void print(const std::string& line);
 
  private:
+  struct Active {
+    std::string title;
+    std::chrono::steady_clock::time_point start;
+    std::vector<std::string> lines;  // all output (shown in full when the step fails)
+  };
+  void step_line(int n, const std::string& line);
+  void finish(int n, const std::string& status, bool show_output);
+  double seconds(const Active& a) const;
+  // Tty: the live area (running steps) is erased, `permanent` printed, the area drawn again.
+  void emit(const std::string& permanent);
+
   std::FILE* out_;
-  bool quiet_;
+  Mode mode_;
   std::mutex mu_;
   int next_ = 1;
+  std::map<int, Active> active_;
+  int drawn_ = 0;  // lines of the live area on screen
 };
 
 }  // namespace berth::builder

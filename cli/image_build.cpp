@@ -92,7 +92,11 @@ const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
       o.no_cache = f->no_cache;
       o.pull = f->pull;
       o.network = f->network;
-      builder::BuildProgress progress(stderr, f->quiet || f->progress == "quiet");
+      auto mode = builder::BuildProgress::Mode::Plain;
+      if (f->quiet || f->progress == "quiet") mode = builder::BuildProgress::Mode::Quiet;
+      else if (f->progress == "tty" || (f->progress == "auto" && ::isatty(STDERR_FILENO)))
+        mode = builder::BuildProgress::Mode::Tty;
+      builder::BuildProgress progress(stderr, mode);
       // Ctrl-C or SIGTERM cancels: the running steps' containers are killed and everything the
       // build made on the way is removed as the steps unwind. Blocked here, before the stage
       // threads start, so that only the watcher takes them.

@@ -3,8 +3,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include <sys/xattr.h>
 
+#include <climits>
 #include <cstring>
 
 #include "base/error.hpp"
@@ -81,6 +83,52 @@ std::optional<std::string> read_in_layers(const std::vector<std::filesystem::pat
   auto p = find(layers, path, &st);
   if (!p || !S_ISREG(st.st_mode)) return std::nullopt;
   return read_file(*p);
+}
+
+std::string resolve_in_layers(const std::vector<std::filesystem::path>& layers, const std::string& path, bool follow_last) {
+  std::vector<std::string> todo, done;
+  auto push_parts = [&](const std::string& p) {
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char c : p + "/") {
+      if (c != '/') {
+        cur += c;
+        continue;
+      }
+      if (!cur.empty() && cur != ".") parts.push_back(cur);
+      cur.clear();
+    }
+    todo.insert(todo.begin(), parts.begin(), parts.end());
+  };
+  push_parts(path);
+  int links = 0;
+  while (!todo.empty()) {
+    std::string part = todo.front();
+    todo.erase(todo.begin());
+    if (part == "..") {
+      if (!done.empty()) done.pop_back();
+      continue;
+    }
+    std::string cur;
+    for (const auto& d : done) cur += "/" + d;
+    cur += "/" + part;
+    struct stat st;
+    auto where = (todo.empty() && !follow_last) ? std::nullopt : find(layers, cur, &st);
+    if (where && S_ISLNK(st.st_mode) && ++links <= 40) {
+      std::string target(PATH_MAX, '\0');
+      ssize_t n = ::readlink(where->c_str(), target.data(), target.size());
+      if (n > 0) {
+        target.resize(static_cast<std::size_t>(n));
+        if (target.starts_with("/")) done.clear();
+        push_parts(target);
+        continue;
+      }
+    }
+    done.push_back(part);
+  }
+  std::string out;
+  for (const auto& d : done) out += "/" + d;
+  return out.empty() ? "/" : out;
 }
 
 }  // namespace berth::builder

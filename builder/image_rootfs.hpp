@@ -33,4 +33,9 @@ class MountedRootfs {
 std::optional<struct stat> stat_in_layers(const std::vector<std::filesystem::path>& layers, const std::string& path);
 std::optional<std::string> read_in_layers(const std::vector<std::filesystem::path>& layers, const std::string& path);
 
+// An absolute path with the image's symlinks in its directories resolved, inside the image (as
+// COPY writes through them: /lib/x -> /usr/lib/x on a merged-/usr image, never a real /lib
+// that would hide the link). The last component is resolved too when `follow_last`.
+std::string resolve_in_layers(const std::vector<std::filesystem::path>& layers, const std::string& path, bool follow_last);
+
 }  // namespace berth::builder

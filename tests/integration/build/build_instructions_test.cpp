@@ -100,3 +100,22 @@ TEST_F(BuildTest, IntermediateImagesHiddenFromImageLs) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+TEST_F(BuildTest, CopyWritesThroughTheImagesDirectorySymlinks) {
+  write("a.txt", "through\n");
+  write("Dockerfile",
+        "FROM berth-test/busybox\n"
+        "RUN mkdir -p /usr/lib && ln -s usr/lib /lib && ln -s /tmp /var/tmpdir\n"
+        "COPY a.txt /lib/\n"
+        "COPY a.txt /var/tmpdir/sub/b.txt\n"
+        "RUN test -L /lib && test -L /var/tmpdir && stat -c %a /tmp > /tmp-mode\n"
+        "CMD cat /usr/lib/a.txt /tmp/sub/b.txt /tmp-mode\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:links", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:links", &out), 0) << out;
+  EXPECT_EQ(out, "through\nthrough\n1777\n");  // /tmp kept its mode although COPY wrote below it
+}
+
+}  // namespace berth::test

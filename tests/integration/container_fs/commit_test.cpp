@@ -171,6 +171,10 @@ TEST_F(ContainerFs, ExportHoldsTheMergedRootfs) {
   ASSERT_EQ(run_command(berth_exe() + " --root " + quote(root().string()) + " container export " + id + " | tar -t | grep -c '^root/file$'", &out), 0) << out;
   EXPECT_EQ(out, "1\n");
   fs::remove(tar);
+  // A terminal as stdout is refused (script(1) gives the command one).
+  run_command("script -qec " + quote(berth_exe() + " --root " + quote(root().string()) + " container export " + id) + " /dev/null", &out);
+  EXPECT_NE(out.find("refusing to write a tar to a terminal"), std::string::npos) << out;
+  EXPECT_LT(out.size(), 400u) << "no tar on the terminal: " << out.size() << " bytes";
   EXPECT_NE(berth("container export -o " + tar.string() + " nope", &out), 0);
   EXPECT_FALSE(fs::exists(tar)) << "nothing half-made";
 }

@@ -86,9 +86,9 @@ const CommandRegistration reg(311, {"image"}, [](CLI::App& app, Context& ctx) {
         return 0;
       }
       std::size_t idw = *no_trunc ? 71 : 12;
-      fmt::print("{:<{}}   {:<20} {:<45}   {:<9} {}\n", "IMAGE", idw, "CREATED", "CREATED BY", "SIZE", "COMMENT");
+      fmt::print("{:<{}}   {:<24} {:<45}   {:<9} {}\n", "IMAGE", idw, "CREATED", "CREATED BY", "SIZE", "COMMENT");
       for (auto& r : rows)
-        fmt::print("{:<{}}   {:<20} {:<45}   {:<9} {}\n", id_of(r), idw, ago(r.created), shown_command(r.created_by, !*no_trunc),
+        fmt::print("{:<{}}   {:<24} {:<45}   {:<9} {}\n", id_of(r), idw, ago(r.created), shown_command(r.created_by, !*no_trunc),
                    human_size(static_cast<std::uint64_t>(r.size)), r.comment);
       return 0;
     };

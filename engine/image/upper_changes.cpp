@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
+#include <linux/openat2.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
@@ -16,6 +19,18 @@ namespace berth::engine {
 namespace {
 
 namespace fs = std::filesystem;
+
+// `rel` in one layer as overlayfs looks it up there: a symlink on the way is not followed (the
+// layer shows nothing below it), and nothing resolves outside the layer.
+bool stat_in_layer(int layer, const std::string& rel, struct stat& st) {
+  auto slash = rel.rfind('/');
+  if (slash == std::string::npos) return ::fstatat(layer, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  UniqueFd parent(static_cast<int>(::syscall(SYS_openat2, layer, rel.substr(0, slash).c_str(), &how, sizeof how)));
+  return parent && ::fstatat(parent.get(), rel.c_str() + slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
 
 bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == ::makedev(0, 0); }
 
@@ -55,10 +70,12 @@ class LowerView {
     std::set<std::string> shown, hidden;
     for (const auto& layer : layers_) {
       struct stat st;
-      int rc = ::fstatat(layer.get(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW);
-      if (rc != 0) continue;
+      if (!stat_in_layer(layer.get(), rel, st)) continue;
       if (!S_ISDIR(st.st_mode)) break;
-      UniqueFd d(::openat(layer.get(), rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      open_how how{};
+      how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+      how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+      UniqueFd d(static_cast<int>(::syscall(SYS_openat2, layer.get(), rel.c_str(), &how, sizeof how)));
       if (!d) break;
       for (auto& n : names_in(d.get(), rel)) {
         struct stat cst;
@@ -79,7 +96,7 @@ class LowerView {
   int find(const std::string& rel) const {
     for (std::size_t i = 0; i < layers_.size(); ++i) {
       struct stat st;
-      if (::fstatat(layers_[i].get(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (!stat_in_layer(layers_[i].get(), rel, st)) continue;
       return is_whiteout(st) ? -1 : static_cast<int>(i);
     }
     return -1;

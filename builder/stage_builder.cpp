@@ -294,8 +294,9 @@ void StageBuilder::step(const Instruction& raw, bool trigger) {
           std::erase_if(s, [](char c) { return c == '"' || c == '\''; });
         }
       std::string dest = in.args.back();
-      req.dest = resolve_in_layers(base_layers, join_workdir(cfg_.working_dir, dest), dest.ends_with("/")) +
-                 (dest.ends_with("/") ? "/" : "");
+      // "dir/", "." and "dir/." name a directory whether or not it exists (Docker's rule).
+      bool dest_dir = dest.ends_with("/") || dest == "." || dest.ends_with("/.");
+      req.dest = resolve_in_layers(base_layers, join_workdir(cfg_.working_dir, dest), dest_dir) + (dest_dir ? "/" : "");
       req.extract_archives = k == "add";
       if (auto chown = in.flag("chown"); !chown.empty()) {
         auto colon = chown.find(':');

@@ -9,7 +9,7 @@ TEST_F(BuildTest, ConfigEffectsVisibleWhenTheImageRuns) {
         "FROM berth-test/busybox\n"
         "ENV GREETING=hello APP_DIR=/srv/app\n"
         "WORKDIR $APP_DIR\n"
-        "COPY --chown=app:app greet.sh ./\n"
+        "COPY --chown=app:app greet.sh .\n"
         "RUN chmod 0755 greet.sh && touch made-by-run\n"
         "USER app\n"
         "ENTRYPOINT [\"/srv/app/greet.sh\"]\n"

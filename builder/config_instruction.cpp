@@ -50,7 +50,15 @@ std::vector<std::string> command_argv(const Instruction& in, const StageShell& s
   if (in.json) return in.args;
   std::vector<std::string> argv = state.shell;
   std::string text = in.args.empty() ? std::string() : in.args[0];
-  // A heredoc is part of the command for the shell, which reads it natively.
+  // `RUN <<EOF` alone: the body is the script (BuildKit's rule). Otherwise the heredocs are part
+  // of the command for the shell, which reads them natively (`cat <<EOF > file`).
+  auto first = text.find_first_not_of(" \t");
+  auto last = text.find_last_not_of(" \t");
+  std::string word = first == std::string::npos ? "" : text.substr(first, last - first + 1);
+  if (in.heredocs.size() == 1 && word.starts_with("<<") && word.find_first_of(" \t") == std::string::npos) {
+    argv.push_back(in.heredocs[0].content);
+    return argv;
+  }
   for (const auto& h : in.heredocs) text += "\n" + h.content + h.name;
   argv.push_back(text);
   return argv;

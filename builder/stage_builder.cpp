@@ -62,7 +62,8 @@ std::string step_text(const Instruction& in, const StageShell& shell) {
   for (const auto& m : in.mounts)
     mounts.push_back({m.type, m.target, m.source, m.from, m.id, m.sharing, m.mode, m.uid, m.gid, m.size, m.env, m.readonly, m.required});
   j["m"] = mounts;
-  if (in.keyword == "run" || in.keyword == "cmd" || in.keyword == "entrypoint") j["s"] = shell.shell;
+  // What actually runs (or is recorded), so that the key follows how the command is derived.
+  if (in.keyword == "run" || in.keyword == "cmd" || in.keyword == "entrypoint") j["argv"] = command_argv(in, shell);
   if (in.trigger) j["t"] = in.trigger->original;
   return j.dump();
 }
@@ -457,6 +458,7 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
   if (rc != 0) {
     std::string cmd;
     for (const auto& a : spec.argv) cmd += (cmd.empty() ? "" : " ") + a;
+    if (auto nl = cmd.find('\n'); nl != std::string::npos) cmd = cmd.substr(0, nl) + " ...";  // one line
     fail(in, "process \"" + cmd + "\" did not complete successfully: exit code: " + std::to_string(rc));
   }
   // The mount points the runtime made for the step's mounts are not part of the image.

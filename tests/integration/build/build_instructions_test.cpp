@@ -119,3 +119,25 @@ TEST_F(BuildTest, CopyWritesThroughTheImagesDirectorySymlinks) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+TEST_F(BuildTest, RunHeredocsAsScriptAndAsShellInput) {
+  write("Dockerfile",
+        "FROM berth-test/busybox\n"
+        "RUN <<EOF\n"
+        "echo script-ran\n"
+        "echo second-line > /s2\n"
+        "EOF\n"
+        "RUN cat <<EOT > /x\n"
+        "home is $HOME\n"
+        "EOT\n"
+        "CMD cat /s2 /x\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:heredoc", &out), 0) << out;
+  EXPECT_NE(out.find(" script-ran\n"), std::string::npos) << out;
+  ASSERT_EQ(berth("container run --rm built:heredoc", &out), 0) << out;
+  EXPECT_EQ(out, "second-line\nhome is /root\n");
+}
+
+}  // namespace berth::test

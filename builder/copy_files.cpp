@@ -194,7 +194,7 @@ std::vector<CopyItem> plan_copy(const SourceRoot& root, const CopyRequest& req, 
   std::vector<std::string> matched;
   for (const auto& s : req.sources) {
     if (s.find("://") != std::string::npos)
-      throw UserError("source " + s + " is a URL: fetching remote sources is not supported yet (download it into the build context)");
+      throw UserError("source " + s + " is a URL: COPY takes files only (ADD fetches URLs)");
     std::string rel = clean_path(s);
     while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
     if (rel == "." || rel == "..") rel.clear();

@@ -17,6 +17,7 @@
 #include "builder/copy_files.hpp"
 #include "builder/image_rootfs.hpp"
 #include "builder/instruction_expand.hpp"
+#include "builder/url_fetch.hpp"
 #include "engine/image/layer_from_upper.hpp"
 #include "engine/registry/registry.hpp"
 #include "engine/runtime/user_lookup.hpp"
@@ -256,7 +257,25 @@ void StageBuilder::step(const Instruction& raw, bool trigger) {
       base_layers = layers();
       image_stat = [&base_layers](const std::string& path) { return stat_in_layers(base_layers, path); };
       std::string from = in.flag("from");
-      if (!in.heredocs.empty()) {
+      auto is_url = [](const std::string& a) { return a.starts_with("http://") || a.starts_with("https://"); };
+      bool urls = k == "add" && std::any_of(in.args.begin(), in.args.end() - 1, is_url);
+      if (urls) {
+        // Remote sources are downloaded into a directory of their own, the step's source root;
+        // their digest then keys the cache like any copied file's.
+        if (!std::all_of(in.args.begin(), in.args.end() - 1, is_url))
+          throw UserError("ADD cannot mix URLs and local sources in one instruction");
+        heredoc_dir = std::make_unique<TempDir>(sh_.scratch, "url-");
+        for (auto& a : in.args)
+          if (&a != &in.args.back()) {
+            std::string name = url_file_name(a);
+            if (name.empty()) throw UserError("cannot tell a file name from " + a + " (name the destination file)");
+            p.output("fetching " + a + "\n");
+            fetch_url(a, heredoc_dir->path / name);
+            a = name;
+          }
+        source_fd.reset(::open(heredoc_dir->path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        src = SourceRoot{source_fd.get(), nullptr, false, "download"};
+      } else if (!in.heredocs.empty()) {
         heredoc_dir = std::make_unique<TempDir>(sh_.scratch, "heredoc-");
         for (const auto& h : in.heredocs) write_file_atomic(heredoc_dir->path / h.name, h.content, 0644, Sync::No);
         source_fd.reset(::open(heredoc_dir->path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -298,7 +317,7 @@ void StageBuilder::step(const Instruction& raw, bool trigger) {
       // "dir/", "." and "dir/." name a directory whether or not it exists (Docker's rule).
       bool dest_dir = dest.ends_with("/") || dest == "." || dest.ends_with("/.");
       req.dest = resolve_in_layers(base_layers, join_workdir(cfg_.working_dir, dest), dest_dir) + (dest_dir ? "/" : "");
-      req.extract_archives = k == "add";
+      req.extract_archives = k == "add" && !urls;  // a download is not unpacked (Docker's rule)
       if (auto chown = in.flag("chown"); !chown.empty()) {
         auto colon = chown.find(':');
         std::string u = chown.substr(0, colon), g = colon == std::string::npos ? "" : chown.substr(colon + 1);

@@ -141,3 +141,50 @@ TEST_F(BuildTest, RunHeredocsAsScriptAndAsShellInput) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+// ADD of a URL from a server on loopback (started here, stopped at the end).
+TEST_F(BuildTest, AddFetchesUrls) {
+  if (run_command("command -v python3") != 0) GTEST_SKIP() << "python3 missing";
+  fs::create_directories(dir_ / "www");
+  std::ofstream(dir_ / "www" / "file.txt") << "served\n";
+  std::string out;
+  std::string server =
+      "import http.server, functools, sys\n"
+      "h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n"
+      "s = http.server.HTTPServer(('127.0.0.1', 0), h)\n"
+      "open(sys.argv[2], 'w').write(str(s.server_address[1]))\n"
+      "s.serve_forever()\n";
+  std::ofstream(dir_ / "server.py") << server;
+  ASSERT_EQ(run_command("python3 '" + (dir_ / "server.py").string() + "' '" + (dir_ / "www").string() + "' '" +
+                            (dir_ / "port").string() + "' >/dev/null 2>&1 & echo $!",
+                        &out),
+            0);
+  struct Server {  // stopped however the test ends
+    std::string pid;
+    ~Server() { run_command("kill " + pid); }
+  } srv{out.substr(0, out.find('\n'))};
+  for (int i = 0; i < 50 && !fs::exists(dir_ / "port"); ++i) ::usleep(100000);
+  std::string port;
+  std::ifstream(dir_ / "port") >> port;
+  ASSERT_FALSE(port.empty());
+  std::string base = "http://127.0.0.1:" + port;
+  write("Dockerfile", "FROM berth-test/busybox\nADD " + base + "/file.txt /dl/\nADD " + base +
+                          "/file.txt /named\nCMD stat -c '%a %n' /dl/file.txt /named && cat /named\n");
+  int rc = build("-t built:url", &out);
+  std::string second;
+  int rc2 = build("-t built:url", &second);
+  write("Dockerfile", "FROM berth-test/busybox\nADD " + base + "/missing.txt /dl/\n");
+  std::string missing;
+  int rc3 = build("-t bad:url", &missing);
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_EQ(rc2, 0) << second;
+  EXPECT_EQ(count(second, " CACHED"), 3) << second;  // same content: cache hits
+  ASSERT_EQ(berth("container run --rm built:url", &out), 0) << out;
+  EXPECT_EQ(out, "600 /dl/file.txt\n600 /named\nserved\n");
+  EXPECT_NE(rc3, 0);
+  EXPECT_NE(missing.find("berth: Dockerfile:2: ADD: GET " + base + "/missing.txt: HTTP 404"), std::string::npos) << missing;
+}
+
+}  // namespace berth::test

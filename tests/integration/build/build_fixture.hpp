@@ -8,6 +8,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <regex>
 #include <string>
 
@@ -44,6 +46,21 @@ class BuildTest : public ::testing::Test {
       for (auto& e : fs::directory_iterator(root_ / "containers", ec)) leftovers_ += "container " + e.path().string() + "\n";
     if (fs::exists(root_ / "build-cache" / "tmp"))
       for (auto& e : fs::directory_iterator(root_ / "build-cache" / "tmp", ec)) leftovers_ += "staging " + e.path().string() + "\n";
+    for (const char* d : {"run/netns", "run/containers"})
+      if (fs::exists(root_ / d))
+        for (auto& e : fs::directory_iterator(root_ / d, ec)) leftovers_ += std::string(d) + " " + e.path().string() + "\n";
+    // Every container the builds made (the event log names them) has no cgroup left, in any
+    // hierarchy (v1 controllers, unified or pure v2).
+    std::ifstream events(root_ / "run" / "events.jsonl");
+    std::regex created(R"re("action":"create","id":"([0-9a-f]{64})")re");
+    for (std::string line; std::getline(events, line);) {
+      std::smatch m;
+      if (!std::regex_search(line, m, created)) continue;
+      for (auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+        auto cg = (fs::is_directory(h.path() / "berth") ? h.path() : fs::path("/sys/fs/cgroup")) / "berth" / m[1].str();
+        if (fs::exists(cg)) leftovers_ += "cgroup " + cg.string() + "\n";
+      }
+    }
     std::string out;
     run_command("grep -c '" + root_.string() + "' /proc/self/mountinfo", &out);
     if (std::stoi(out) != 0) leftovers_ += "mounts under " + root_.string() + "\n";

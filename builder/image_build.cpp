@@ -28,7 +28,11 @@ BuildResult build_image(const StatePaths& paths, const engine::RuntimeOptions& r
 
   Dockerfile df = load_dockerfile(*text, name, opts.build_args);
   DockerIgnore ignore;
-  if (auto di = try_read_file(opts.context / ".dockerignore")) ignore = DockerIgnore::parse(*di, ".dockerignore");
+  // BuildKit's rule: "<Dockerfile>.dockerignore" beside the Dockerfile wins over the context's.
+  auto own = file;
+  own += ".dockerignore";
+  if (auto di = try_read_file(own)) ignore = DockerIgnore::parse(*di, own.filename().string());
+  else if (auto di = try_read_file(opts.context / ".dockerignore")) ignore = DockerIgnore::parse(*di, ".dockerignore");
   int target = resolve_target(df, opts.target);
   auto waves = build_waves(df, stages_needed(df, target));
 

@@ -78,6 +78,14 @@ TEST_F(BuildTest, DockerignoreWithExceptions) {
   EXPECT_EQ(out.find("NOTES.md"), std::string::npos) << out;
   EXPECT_EQ(out.find("secret"), std::string::npos) << out;
   EXPECT_EQ(out.find("a.log"), std::string::npos) << out;
+
+  // A Dockerfile's own ignore file ("<name>.dockerignore" beside it) replaces the context's.
+  write("other.Dockerfile", "FROM berth-test/busybox\nCOPY . /ctx/\nCMD find /ctx -type f\n");
+  write("other.Dockerfile.dockerignore", "*.txt\n");
+  ASSERT_EQ(build("-f '" + (ctx_ / "other.Dockerfile").string() + "' -t built:ignore2", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:ignore2", &out), 0) << out;
+  EXPECT_EQ(out.find("app.txt"), std::string::npos) << out;
+  EXPECT_NE(out.find("NOTES.md"), std::string::npos) << out;
 }
 
 TEST_F(BuildTest, CacheMountSurvivesBetweenBuilds) {

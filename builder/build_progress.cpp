@@ -26,6 +26,24 @@ std::string fit(std::string s, std::size_t w) {
 
 }  // namespace
 
+BuildProgress::BuildProgress(std::FILE* out, Mode mode) : out_(out), mode_(mode) {
+  if (mode_ != Mode::Tty) return;
+  ticker_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!tick_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; }))
+      if (!active_.empty()) emit("");
+  });
+}
+
+BuildProgress::~BuildProgress() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  tick_cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+}
+
 double BuildProgress::seconds(const Active& a) const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - a.start).count();
 }

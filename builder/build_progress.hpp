@@ -9,11 +9,13 @@
 // redrawn in place, every running step with its time and its last output lines. A failed step's
 // output is printed in full before its error.
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace berth::builder {
@@ -21,7 +23,10 @@ namespace berth::builder {
 class BuildProgress {
  public:
   enum class Mode { Plain, Tty, Quiet };
-  BuildProgress(std::FILE* out, Mode mode) : out_(out), mode_(mode) {}
+  BuildProgress(std::FILE* out, Mode mode);
+  ~BuildProgress();
+  BuildProgress(const BuildProgress&) = delete;
+  BuildProgress& operator=(const BuildProgress&) = delete;
 
   class Step {
    public:
@@ -60,6 +65,10 @@ class BuildProgress {
   int next_ = 1;
   std::map<int, Active> active_;
   int drawn_ = 0;  // lines of the live area on screen
+  // Tty: redraws the running steps' times while they print nothing.
+  std::condition_variable tick_cv_;
+  bool stopping_ = false;
+  std::thread ticker_;
 };
 
 }  // namespace berth::builder

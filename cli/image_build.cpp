@@ -92,6 +92,7 @@ const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
       o.no_cache = f->no_cache;
       o.pull = f->pull;
       o.network = f->network;
+      if (f->progress == "auto") f->progress = ctx.global.progress;  // `berth --progress X image build`
       auto mode = builder::BuildProgress::Mode::Plain;
       if (f->quiet || f->progress == "quiet") mode = builder::BuildProgress::Mode::Quiet;
       else if (f->progress == "tty" || (f->progress == "auto" && ::isatty(STDERR_FILENO)))

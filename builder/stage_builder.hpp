@@ -2,6 +2,7 @@
 // One stage of a build, instruction by instruction (image_build.cpp runs the stages). Internal
 // to the builder.
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -18,6 +19,8 @@
 #include "engine/image/image_store.hpp"
 
 namespace berth::builder {
+
+struct CopyJob;
 
 // What every stage of one build shares (read-only but for the marked parts).
 struct BuildShared {
@@ -46,7 +49,6 @@ class StageBuilder {
   std::optional<engine::Image> build();
 
  private:
-  struct StepOutcome;
   void from();
   void step(const Instruction& in, bool trigger);
   std::optional<std::string> lookup(const std::string& name) const;
@@ -55,8 +57,10 @@ class StageBuilder {
   std::vector<std::filesystem::path> layers();
 
   engine::Image commit(const std::optional<engine::LayerBlob>& layer, const std::string& created_by);
-  std::optional<engine::LayerBlob> run(const Instruction& in, BuildProgress::Step& progress);
-  std::string copy_key(const Instruction& in, std::function<void()>* write_later, std::optional<engine::LayerBlob>* layer);
+  std::optional<engine::LayerBlob> run(const Instruction& in, BuildProgress::Step& progress);  // stage_run.cpp
+  // COPY/ADD (stage_copy.cpp): sources opened (URLs downloaded) and planned.
+  std::unique_ptr<CopyJob> prepare_copy(const Instruction& in, BuildProgress::Step& progress);
+  std::optional<engine::LayerBlob> write_copy_layer(CopyJob& job);
 
   [[noreturn]] void fail(const Instruction& in, const std::string& message) const;
 

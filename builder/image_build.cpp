@@ -10,6 +10,7 @@
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "base/unique_fd.hpp"
+#include "builder/build_owner.hpp"
 #include "builder/stage_builder.hpp"
 #include "engine/image/layer_from_upper.hpp"
 
@@ -39,6 +40,7 @@ BuildResult build_image(const StatePaths& paths, const engine::RuntimeOptions& r
   UniqueFd context_fd(::open(opts.context.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!context_fd) throw_errno("open", opts.context.string());
   BuildCache cache(paths);
+  sweep_orphans(paths, paths.root / "build-cache" / "tmp");
   std::map<int, std::optional<engine::Image>> built;
   std::mutex built_mu;
   BuildShared sh{df, opts, paths, rt_options, context_fd.get(), ignore, progress, cache, paths.root / "build-cache" / "tmp", {}, {}, {}, {}};

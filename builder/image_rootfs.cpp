@@ -13,6 +13,7 @@
 #include "base/file_io.hpp"
 #include "base/hex.hpp"
 #include "base/log.hpp"
+#include "builder/build_owner.hpp"
 #include "engine/image/overlay_mount.hpp"
 
 namespace berth::builder {
@@ -23,7 +24,7 @@ MountedRootfs::MountedRootfs(const std::vector<std::filesystem::path>& layers, c
     return;
   }
   std::filesystem::create_directories(scratch_dir);
-  dir_ = scratch_dir / ("rootfs-" + random_hex(8));
+  dir_ = scratch_dir / ("rootfs-" + owner_tag() + "-" + random_hex(8));  // see build_owner.hpp
   std::filesystem::create_directory(dir_);
   path_ = dir_;
   if (layers.empty()) return;  // scratch: an empty directory

@@ -7,6 +7,7 @@
 #include "base/error.hpp"
 #include "base/hex.hpp"
 #include "builder/build_container.hpp"
+#include "builder/build_owner.hpp"
 #include "builder/image_rootfs.hpp"
 #include "builder/stage_builder.hpp"
 #include "engine/image/layer_from_upper.hpp"
@@ -39,7 +40,8 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
   engine::Runtime rt(sh_.paths, sh_.rt_options);
   engine::ContainerSpec spec;
   spec.name = "berth-build-" + random_hex(6);
-  spec.labels = {{"berth.build.step", sh_.df.raw.file.str() + ":" + std::to_string(in.line)}};
+  spec.labels = {{"berth.build.step", sh_.df.raw.file.str() + ":" + std::to_string(in.line)},
+                 {"berth.build.owner", owner_tag()}};
   if (image_) spec.image_id = image_->id;
   spec.image = st_.base;
   spec.lower_dirs = layers();

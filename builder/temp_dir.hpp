@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/hex.hpp"
+#include "builder/build_owner.hpp"
 
 namespace berth::builder {
 
@@ -12,7 +13,7 @@ struct TempDir {
   std::filesystem::path path;
   TempDir(const std::filesystem::path& parent, const std::string& prefix) {
     std::filesystem::create_directories(parent);
-    path = parent / (prefix + random_hex(8));
+    path = parent / (prefix + owner_tag() + "-" + random_hex(8));  // see build_owner.hpp
     std::filesystem::create_directory(path);
   }
   ~TempDir() {

@@ -109,3 +109,21 @@ TEST_F(BuildErrors, InterruptedBuildLeavesNothing) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+// A build killed outright cannot clean up; the next build removes what it left.
+TEST_F(BuildErrors, KilledBuildsLeftoversSweptByTheNextBuild) {
+  write("Dockerfile", "FROM berth-test/busybox\nRUN echo step-started; sleep 30\n");
+  std::string out;
+  std::string cmd = berth_cmd() + "image build --progress plain '" + ctx_.string() + "' > '" + (dir_ / "out").string() +
+                    "' 2>&1 & p=$!; for i in $(seq 100); do grep -q step-started '" + (dir_ / "out").string() +
+                    "' && break; sleep 0.1; done; kill -KILL $p; wait $p; echo rc=$?";
+  ASSERT_EQ(run_command(cmd, &out), 0) << out;
+  EXPECT_EQ(out, "rc=137\n");
+  EXPECT_FALSE(nothing_left()) << "the killed build left nothing: this test checks nothing";
+  write("Dockerfile", "FROM berth-test/busybox\nENV A=1\n");
+  ASSERT_EQ(build("", &out), 0) << out;
+}
+
+}  // namespace berth::test

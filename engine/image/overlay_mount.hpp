@@ -17,4 +17,8 @@ namespace berth::engine {
 void mount_overlay(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
                    const std::filesystem::path& work, const std::filesystem::path& target, unsigned long flags = 0);
 
+// Whether overlayfs takes "lowerdir+" through the new mount API (what mount_overlay uses unless
+// BERTH_OVERLAY_MOUNT says otherwise); probed once per process without mounting anything.
+bool overlay_takes_lowerdir_plus();
+
 }  // namespace berth::engine

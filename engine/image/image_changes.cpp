@@ -111,9 +111,18 @@ void apply_change(ImageConfig& c, std::string_view line_in) {
     for (auto& v : vols)
       if (std::find(c.volumes.begin(), c.volumes.end(), v) == c.volumes.end()) c.volumes.push_back(v);
     std::sort(c.volumes.begin(), c.volumes.end());
+  } else if (instr == "ONBUILD") {
+    need_arg();
+    // Stored as written (Docker keeps the trigger's text); a builder runs it in a child image.
+    auto trigger = words(arg);
+    std::string first = trigger[0];
+    std::transform(first.begin(), first.end(), first.begin(), ::toupper);
+    if (first == "ONBUILD" || first == "FROM" || first == "MAINTAINER")
+      throw UserError("--change \"" + line + "\": " + first + " is not allowed as an ONBUILD trigger");
+    c.onbuild.push_back(arg);
   } else {
     throw UserError("--change \"" + line + "\": unsupported instruction \"" + instr +
-                    "\" (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)");
+                    "\" (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)");
   }
 }
 

@@ -66,6 +66,20 @@ ImageConfig parse_image_config(std::string_view text) {
     if (auto d = rf->find("diff_ids"); d != rf->end() && !d->is_null())
       c.diff_ids = string_array(*d, "rootfs.diff_ids");
   }
+  c.author = opt_string(j, "author", "");
+  if (auto h = j.find("history"); h != j.end() && !h->is_null()) {
+    if (!h->is_array()) bad_field("history", "expected an array");
+    for (auto& e : *h) {
+      if (!e.is_object()) bad_field("history", "expected objects");
+      HistoryEntry he;
+      he.created = opt_string(e, "created", "history.");
+      he.created_by = opt_string(e, "created_by", "history.");
+      he.comment = opt_string(e, "comment", "history.");
+      he.author = opt_string(e, "author", "history.");
+      if (auto el = e.find("empty_layer"); el != e.end() && el->is_boolean()) he.empty_layer = el->get<bool>();
+      c.history.push_back(std::move(he));
+    }
+  }
   auto cit = j.find("config");
   if (cit == j.end() || cit->is_null()) return c;
   if (!cit->is_object()) bad_field("config", "expected an object");
@@ -78,6 +92,7 @@ ImageConfig parse_image_config(std::string_view text) {
   c.stop_signal = opt_string(cfg, "StopSignal", "config.");
   c.exposed_ports = object_keys(cfg, "ExposedPorts");
   c.volumes = object_keys(cfg, "Volumes");
+  if (auto o = opt_array(cfg, "OnBuild")) c.onbuild = *o;
   if (auto l = cfg.find("Labels"); l != cfg.end() && !l->is_null()) {
     if (!l->is_object()) bad_field("config.Labels", "expected an object");
     for (auto& [k, v] : l->items()) {
@@ -119,6 +134,7 @@ std::string serialize_image_config(const ImageConfig& c) {
     cfg["Volumes"] = v;
   }
   if (!c.labels.empty()) cfg["Labels"] = c.labels;
+  if (!c.onbuild.empty()) cfg["OnBuild"] = c.onbuild;
   if (c.healthcheck) {
     json h = json::object();
     h["Test"] = c.healthcheck->test;
@@ -135,7 +151,21 @@ std::string serialize_image_config(const ImageConfig& c) {
   if (!c.created.empty()) j["created"] = c.created;
   j["config"] = cfg;
   j["rootfs"] = {{"type", "layers"}, {"diff_ids", c.diff_ids}};
-  j["history"] = json::array({json{{"created", c.created}, {"created_by", "berth image import"}}});
+  if (!c.author.empty()) j["author"] = c.author;
+  if (c.history.empty()) {
+    j["history"] = json::array({json{{"created", c.created}, {"created_by", "berth image import"}}});
+  } else {
+    j["history"] = json::array();
+    for (auto& h : c.history) {
+      json e = json::object();
+      if (!h.created.empty()) e["created"] = h.created;
+      if (!h.created_by.empty()) e["created_by"] = h.created_by;
+      if (!h.comment.empty()) e["comment"] = h.comment;
+      if (!h.author.empty()) e["author"] = h.author;
+      if (h.empty_layer) e["empty_layer"] = true;
+      j["history"].push_back(e);
+    }
+  }
   return j.dump();
 }
 

@@ -35,15 +35,7 @@ Image ImageStore::import_rootfs(int fd, std::string_view ref, const ImportOption
 
   Rollback undo;
   // On failure the blob goes again unless an image already uses it.
-  undo.add([this, digest] {
-    bool used = false;
-    for (auto& im : list())
-      for (auto& l : im.layer_digests) used = used || l == digest;
-    if (!used) {
-      std::error_code ec;
-      std::filesystem::remove(blob_path(digest), ec);
-    }
-  });
+  undo.add([this, digest] { store::remove_blob_if_unused(dir_, digest); });
   std::string comp = store::sniff_compression(blob_path(digest));
   std::string diff_id = digest;
   if (!comp.empty()) {

@@ -61,6 +61,16 @@ struct Healthcheck {
   int retries = 0;
 };
 
+// One entry of the config's "history": what made a layer (or, empty_layer, a config-only step).
+struct HistoryEntry {
+  std::string created;  // RFC 3339, may be empty
+  std::string created_by;
+  std::string comment;
+  std::string author;
+  bool empty_layer = false;
+  bool operator==(const HistoryEntry&) const = default;
+};
+
 // The "config" object of an OCI / Docker image config, read fully. Optional vectors distinguish
 // "absent" (nullopt: inherit/none) from "explicitly empty".
 struct ImageConfig {
@@ -74,10 +84,13 @@ struct ImageConfig {
   std::map<std::string, std::string> labels;
   std::string stop_signal;
   std::optional<Healthcheck> healthcheck;
+  std::vector<std::string> onbuild;  // ONBUILD triggers, kept for a builder to run
   std::string architecture;  // "amd64"
   std::string os;            // "linux"
   std::string created;       // RFC 3339, may be empty
+  std::string author;
   std::vector<std::string> diff_ids;  // rootfs.diff_ids, bottom -> top
+  std::vector<HistoryEntry> history;  // oldest first; empty: serialize writes the import entry
 };
 
 // Parses an image config blob (JSON). Throws UserError naming the bad field.
@@ -135,6 +148,17 @@ class BlobWriter {
 struct ImportOptions {
   std::vector<std::string> changes;  // "CMD [\"sh\"]", "ENV A=b", "WORKDIR /x", "USER app", "EXPOSE 80"
   std::string message;               // history comment
+};
+
+struct LayerBlob;
+
+// A new image on top of another (commit, a build step): its config is `config` when given, else
+// the base's with `changes` applied; `history` is appended (its created time filled in).
+struct NewImageOptions {
+  std::optional<ImageConfig> config;
+  std::vector<std::string> changes;  // as ImportOptions::changes, plus ONBUILD
+  HistoryEntry history;              // created_by, comment, author; empty_layer set by add_layer_image
+  std::vector<std::string> refs;     // tags for the new image
 };
 
 struct LoadResult {
@@ -206,6 +230,13 @@ class ImageStore {
   // blob_writer): verifies them, unpacks missing layers, then tags `refs`. Returns the image.
   Image commit_image(std::string_view manifest_bytes, std::string_view config_bytes,
                      const std::vector<std::string>& refs);
+
+  // A new image: `base`'s layers (none for nullopt: FROM scratch) plus `layer` (a blob already in
+  // the store, see layer_from_upper.hpp; nullopt: a config-only step, an empty_layer history
+  // entry), the config and history as `opts` says. If this fails, the layer blob is removed again
+  // unless an image uses it: a failed commit leaves nothing behind.
+  Image add_layer_image(const std::optional<Image>& base, const std::optional<LayerBlob>& layer,
+                        const NewImageOptions& opts);
 
   // Count of layer unpack operations performed by this object (tests/bench: shared layers
   // must not be unpacked again).

@@ -31,12 +31,19 @@ bool use_fsconfig() {
   return overlay_takes_lowerdir_plus();
 }
 
-void mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
-                         const fs::path& target, unsigned long flags) {
+// A detached overlay mount's descriptor (fsmount), its layers one "lowerdir+" each or, where the
+// kernel lacks it, in one "lowerdir" string.
+UniqueFd fsmount_overlay(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                         const fs::path& target, unsigned long flags, bool lowerdir_plus) {
   UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
   if (!fsfd) throw_errno("fsopen", "overlay");
-  for (auto it = lower.rbegin(); it != lower.rend(); ++it)  // top layer first, as lowerdir=
-    config_string(fsfd.get(), "lowerdir+", it->string(), it->string());
+  if (lowerdir_plus) {
+    for (auto it = lower.rbegin(); it != lower.rend(); ++it)  // top layer first, as lowerdir=
+      config_string(fsfd.get(), "lowerdir+", it->string(), it->string());
+  } else {
+    config_string(fsfd.get(), "lowerdir", overlay_lowerdir(lower, upper.string().size() + work.string().size() + 64),
+                  "overlay on " + target.string());
+  }
   if (!upper.empty()) {
     config_string(fsfd.get(), "upperdir", upper.string(), upper.string());
     config_string(fsfd.get(), "workdir", work.string(), work.string());
@@ -47,6 +54,12 @@ void mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upp
   if (flags & MS_NOSUID) attrs |= MOUNT_ATTR_NOSUID;
   UniqueFd mnt(::fsmount(fsfd.get(), FSMOUNT_CLOEXEC, attrs));
   if (!mnt) throw_errno("fsmount", "overlay on " + target.string());
+  return mnt;
+}
+
+void mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                         const fs::path& target, unsigned long flags) {
+  UniqueFd mnt = fsmount_overlay(lower, upper, work, target, flags, true);
   if (::move_mount(mnt.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
     throw_errno("move_mount", "overlay on " + target.string());
 }
@@ -111,6 +124,12 @@ bool overlay_takes_lowerdir_plus() {
     return ::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "berth-probe", "1", 0) != 0;
   }();
   return supported;
+}
+
+UniqueFd open_overlay(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                      unsigned long flags) {
+  if (lower.empty()) throw UserError("overlay mount: no layers");
+  return fsmount_overlay(lower, upper, work, "(detached)", flags, use_fsconfig());
 }
 
 }  // namespace berth::engine

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/unique_fd.hpp"
+
 namespace berth::engine {
 
 // Mounts overlayfs at `target`: `lower` given bottom -> top (as ImageStore::layer_dirs returns
@@ -20,5 +22,11 @@ void mount_overlay(const std::vector<std::filesystem::path>& lower, const std::f
 // Whether overlayfs takes "lowerdir+" through the new mount API (what mount_overlay uses unless
 // BERTH_OVERLAY_MOUNT says otherwise); probed once per process without mounting anything.
 bool overlay_takes_lowerdir_plus();
+
+// The same overlay as a detached mount (fsmount): a descriptor of its root that no mount
+// namespace shows, gone with the last descriptor, so nothing is left mounted whatever happens.
+// Layers go one "lowerdir+" each where the kernel takes it, else as one "lowerdir" (one page).
+UniqueFd open_overlay(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
+                      const std::filesystem::path& work, unsigned long flags = 0);
 
 }  // namespace berth::engine

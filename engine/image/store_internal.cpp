@@ -82,6 +82,20 @@ std::int64_t layer_size(const fs::path& images_dir, std::string_view chain_id) {
   return j.is_object() ? j.value("size", std::int64_t{0}) : 0;
 }
 
+void remove_blob_if_unused(const fs::path& images_dir, std::string_view digest) {
+  if (!is_digest(digest)) return;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(images_dir / "images", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    auto text = try_read_file(it->path());
+    if (!text) continue;
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (!j.is_object() || !j.contains("layers") || !j["layers"].is_array()) continue;
+    for (auto& l : j["layers"])
+      if (l.is_object() && l.value("digest", "") == digest) return;
+  }
+  fs::remove(images_dir / "blobs" / "sha256" / std::string(digest.substr(7)), ec);
+}
+
 std::map<std::string, int> container_image_use(const fs::path& state_root) {
   std::map<std::string, int> out;
   std::error_code ec;

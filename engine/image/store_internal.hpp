@@ -41,6 +41,10 @@ std::string sniff_compression(const fs::path& blob);
 // Layer size recorded in layers/<chainhex>/layer.json (0 if missing).
 std::int64_t layer_size(const fs::path& images_dir, std::string_view chain_id);
 
+// Removes blob `digest` unless an image of `images_dir`'s store names it as a layer (rollback of
+// a failed import or commit).
+void remove_blob_if_unused(const fs::path& images_dir, std::string_view digest);
+
 // Image ids used by containers: <root>/containers/*/container.json "image_id" -> count.
 std::map<std::string, int> container_image_use(const fs::path& state_root);
 

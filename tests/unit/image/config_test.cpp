@@ -97,3 +97,31 @@ TEST(ImportChanges, DockerfileSubset) {
   EXPECT_THROW(apply_change(c, "EXPOSE http"), berth::UserError);
   EXPECT_THROW(apply_change(c, "WORKDIR"), berth::UserError);
 }
+
+TEST(ImageConfig, HistoryAuthorAndOnBuildRoundTrip) {
+  ImageConfig c;
+  c.created = "2024-01-01T00:00:00Z";
+  c.author = "A <a@x>";
+  c.onbuild = {"RUN echo child"};
+  c.diff_ids = {"sha256:aa"};
+  c.history = {HistoryEntry{"2024-01-01T00:00:00Z", "/bin/sh -c make", "built", "", false},
+               HistoryEntry{"2024-01-01T00:00:01Z", "CMD [\"x\"]", "", "", true}};
+  auto back = parse_image_config(serialize_image_config(c));
+  EXPECT_EQ(back.author, "A <a@x>");
+  EXPECT_EQ(back.onbuild, c.onbuild);
+  EXPECT_EQ(back.history, c.history);
+  // No history given: the import entry, as before.
+  ImageConfig bare;
+  bare.created = "2024-01-01T00:00:00Z";
+  auto h = parse_image_config(serialize_image_config(bare)).history;
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].created_by, "berth image import");
+}
+
+TEST(ImportChanges, OnBuildKeepsTheTriggerAndRefusesNesting) {
+  ImageConfig c;
+  apply_change(c, "ONBUILD RUN echo hi");
+  EXPECT_EQ(c.onbuild, std::vector<std::string>{"RUN echo hi"});
+  EXPECT_THROW(apply_change(c, "ONBUILD ONBUILD RUN x"), berth::UserError);
+  EXPECT_THROW(apply_change(c, "ONBUILD"), berth::UserError);
+}

@@ -20,18 +20,22 @@ set +e
 (cd "$build" && ctest --output-on-failure -j"$(nproc)" "${exclude[@]}" "$@") 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-# The kernels and cgroup set-ups users have, in VMs (scripts/test-in-vm.sh; ~15 minutes under TCG):
+# The kernels and cgroup set-ups users have, in VMs (scripts/test-in-vm.sh; ~25 minutes under TCG):
 # Debian 11's 5.10 on a systemd-like delegated v2 tree (the runtime's tests and the escape suite)
-# and with berth inside a container (the cgroup namespace root holds processes), Debian 12's 6.1
-# delegated (the runtime's tests).
-# The network guard (kernel-independent; it runs on the host) is left out there: under TCG on 5.10
-# its check that a spoof does arrive once the guard is removed once lost the race with the ARP cache.
+# and with berth inside a container (the cgroup namespace root holds processes); Debian 12's 6.1
+# delegated (the runtime's tests and the examples' up/down) and with no controller delegated (a
+# limit is one clear error, containers without limits run); bookworm-backports' 6.12 delegated
+# (the examples, limits, stats and the cgroup tree).
 # BERTH_VM_TESTS=0 leaves the VM runs out (not under CI).
 if [ "$rc" -eq 0 ] && [ $# -eq 0 ] && { [ "${CI:-}" = "true" ] || [ "${BERTH_VM_TESTS:-1}" != 0 ]; }; then
-  for run in "--kernel bullseye --cgroup delegated integration_runtime integration_security:-Guard.*" \
+  for run in "--kernel bullseye --cgroup delegated integration_runtime integration_security" \
              "--kernel bullseye --cgroup nested integration_runtime" \
-             "--kernel bookworm --cgroup delegated integration_runtime"; do
+             "--kernel bookworm --cgroup delegated integration_runtime integration_examples" \
+             "--kernel bookworm --cgroup nodeleg integration_runtime:RuntimeLimits.OnV2ALimit*:RuntimeLifecycle.*:RuntimeInfo.*" \
+             "--kernel bookworm-backports --cgroup delegated integration_examples integration_runtime:RuntimeLimits.*:RuntimeStats.*:RuntimeInfo.*:CgroupTree.*"; do
+    set -f  # the filters' '*' are gtest's, not the shell's
     set -- $run
+    set +f
     echo "== VM: $run" | tee -a "$log"
     if ! scripts/test-in-vm.sh "$1" "$2" "$3" "$4" "$build" "${@:5}" 2>&1 | tee -a "$log"; then
       echo "test.sh: VM tests failed: $run" >&2

@@ -21,20 +21,6 @@ void config_string(int fd, const char* key, const std::string& value, const std:
   if (::fsconfig(fd, FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) throw_errno(std::string("fsconfig ") + key, what);
 }
 
-// Whether overlayfs takes "lowerdir+" through the new mount API, asked once per process without
-// mounting anything. Three kinds of kernel:
-//  - >= 6.8: overlayfs parses its own parameters; "lowerdir+" is one, an unknown key is refused.
-//  - 6.5-6.7: native parsing without "lowerdir+": refused at fsconfig(SET_STRING).
-//  - < 6.5: the VFS's legacy context accepts ANY key at SET_STRING (it only appends "key=value"
-//    to a one-page buffer) and overlayfs fails at FSCONFIG_CMD_CREATE ("unrecognized mount option
-//    lowerdir+"): told apart by a made-up key being accepted too.
-bool probe_lowerdir_plus() {
-  UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
-  if (!fsfd) return false;  // no new mount API (or no overlay: mount(2) then says so)
-  if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "lowerdir+", "/", 0) != 0) return false;
-  return ::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "berth-probe", "1", 0) != 0;
-}
-
 // BERTH_OVERLAY_MOUNT=mount2 forces the mount(2) path (tests; a kernel that misreports), =fsconfig
 // forces the new API; anything else: what the probe found.
 bool use_fsconfig() {
@@ -42,8 +28,7 @@ bool use_fsconfig() {
     if (std::strcmp(e, "mount2") == 0) return false;
     if (std::strcmp(e, "fsconfig") == 0) return true;
   }
-  static const bool supported = probe_lowerdir_plus();
-  return supported;
+  return overlay_takes_lowerdir_plus();
 }
 
 // A detached overlay mount's descriptor (fsmount), its layers one "lowerdir+" each or, where the
@@ -123,6 +108,22 @@ void mount_overlay(const std::vector<fs::path>& lower, const fs::path& upper, co
     mount_with_fsconfig(lower, upper, work, target, flags);
   else
     mount_with_mount2(lower, upper, work, target, flags);
+}
+
+// Three kinds of kernel:
+//  - >= 6.8: overlayfs parses its own parameters; "lowerdir+" is one, an unknown key is refused.
+//  - 6.5-6.7: native parsing without "lowerdir+": refused at fsconfig(SET_STRING).
+//  - < 6.5: the VFS's legacy context accepts ANY key at SET_STRING (it only appends "key=value"
+//    to a one-page buffer) and overlayfs fails at FSCONFIG_CMD_CREATE ("unrecognized mount option
+//    lowerdir+"): told apart by a made-up key being accepted too.
+bool overlay_takes_lowerdir_plus() {
+  static const bool supported = [] {
+    UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
+    if (!fsfd) return false;  // no new mount API (or no overlay: mount(2) then says so)
+    if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "lowerdir+", "/", 0) != 0) return false;
+    return ::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, "berth-probe", "1", 0) != 0;
+  }();
+  return supported;
 }
 
 UniqueFd open_overlay(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,

@@ -19,6 +19,10 @@ namespace berth::engine {
 void mount_overlay(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
                    const std::filesystem::path& work, const std::filesystem::path& target, unsigned long flags = 0);
 
+// Whether overlayfs takes "lowerdir+" through the new mount API (what mount_overlay uses unless
+// BERTH_OVERLAY_MOUNT says otherwise); probed once per process without mounting anything.
+bool overlay_takes_lowerdir_plus();
+
 // The same overlay as a detached mount (fsmount): a descriptor of its root that no mount
 // namespace shows, gone with the last descriptor, so nothing is left mounted whatever happens.
 // Layers go one "lowerdir+" each where the kernel takes it, else as one "lowerdir" (one page).

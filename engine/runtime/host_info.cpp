@@ -14,6 +14,7 @@
 #include "base/daemon_cgroup.hpp"
 #include "base/file_io.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/image/overlay_mount.hpp"
 #include "engine/runtime/cgroup_controllers.hpp"
 #include "engine/runtime/cgroup_files.hpp"
 
@@ -40,9 +41,8 @@ std::string read_or(const std::string& path, const std::string& fallback) {
   }
 }
 
-// overlayfs and the new mount API: fsopen("overlay") loads the module; an unknown key is refused at
-// once by overlayfs's own parser (6.5+: lowerdir+ works), while the kernel's legacy adapter
-// (before 6.5) accepts any key and fails only at create, so mount(2) options are what works.
+// overlayfs, and which way berth mounts it (engine/image/overlay_mount.hpp): fsopen("overlay")
+// loads the module.
 nlohmann::json probe_overlay() {
   nlohmann::json j;
   UniqueFd fd(static_cast<int>(::fsopen("overlay", FSOPEN_CLOEXEC)));
@@ -52,8 +52,7 @@ nlohmann::json probe_overlay() {
     return j;
   }
   j["available"] = true;
-  bool native = ::fsconfig(fd.get(), FSCONFIG_SET_STRING, "berth-probe-unknown-key", "x", 0) != 0 && errno == EINVAL;
-  j["new_mount_api"] = native ? "native (lowerdir+ layers)" : "legacy adapter (mount(2) options)";
+  j["new_mount_api"] = overlay_takes_lowerdir_plus() ? "native (lowerdir+ layers)" : "mount(2) options (no lowerdir+ before Linux 6.8)";
   return j;
 }
 

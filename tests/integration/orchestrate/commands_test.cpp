@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -47,7 +48,7 @@ TEST_F(Commands, EveryCommandIsKnownWhetherOrNotItIsTheOneNamed) {
   std::string out;
   ASSERT_EQ(berth_root("--help", &out), 0) << out;
   for (const char* c : {"up", "down", "start", "stop", "restart", "kill", "create", "rm", "pause", "unpause", "pull",
-                        "run", "ps", "logs", "exec", "port", "ls", "images", "top", "events", "config", "container",
+                        "run", "ps", "logs", "exec", "port", "ls", "images", "top", "stats", "events", "config", "container",
                         "image", "volume", "login", "logout", "version"})
     EXPECT_NE(out.find("\n  " + std::string(c) + " "), std::string::npos) << c << " missing from:\n" << out;
   EXPECT_EQ(berth_root("nosuch", &out), 1);
@@ -117,6 +118,20 @@ TEST_F(Commands, TopListsTheProcesses) {
   EXPECT_NE(out.find(project_ + "-app-1"), std::string::npos) << out;
   EXPECT_NE(out.find("sleep 300"), std::string::npos) << out;
   EXPECT_EQ(out.find(project_ + "-db-1"), std::string::npos) << out;
+}
+
+TEST_F(Commands, StatsShowsTheNamedServicesContainers) {
+  write(kTwo);
+  std::string out;
+  ASSERT_EQ(berth("up -d", &out), 0) << out;
+  ASSERT_EQ(berth("stats --no-stream --format '{{.Name}} {{.PIDs}}' app", &out), 0) << out;
+  // the init and its sleep
+  EXPECT_EQ(out, project_ + "-app-1 2\n");
+  ASSERT_EQ(berth("stats --no-stream", &out), 0) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << "a header and two containers: " << out;
+  EXPECT_EQ(out.rfind("CONTAINER ID   NAME", 0), 0u) << out;
+  EXPECT_NE(berth("stats --no-stream nosuch", &out), 0);
+  EXPECT_NE(out.find("no such service: nosuch"), std::string::npos) << out;
 }
 
 TEST_F(Commands, RunIsAOneOffWithOverridesAndItsExitCode) {

@@ -1,5 +1,8 @@
 // `berth info`: what berth found on the host, as text and JSON, matching what the runtime uses.
 #include <sys/statfs.h>
+#include <sys/utsname.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <linux/magic.h>
@@ -30,6 +33,13 @@ TEST_F(RuntimeInfo, JsonNamesKernelCgroupModeOverlayNftablesSeccompUserns) {
     EXPECT_TRUE(cg.value("mode", "") == "v1" || cg.value("mode", "") == "hybrid") << out;
   }
   EXPECT_TRUE(j["overlayfs"].value("available", false)) << out;
+  // The way the runtime mounts layers: "lowerdir+" through the new mount API from Linux 6.8 only.
+  struct utsname u;
+  ASSERT_EQ(::uname(&u), 0);
+  int major = 0, minor = 0;
+  ASSERT_EQ(std::sscanf(u.release, "%d.%d", &major, &minor), 2) << u.release;
+  bool lowerdir_plus = major > 6 || (major == 6 && minor >= 8);
+  EXPECT_EQ(j["overlayfs"].value("new_mount_api", "").rfind(lowerdir_plus ? "native" : "mount(2)", 0), 0u) << u.release << ": " << out;
   EXPECT_TRUE(j["seccomp"].value("available", false)) << out;
 }
 

@@ -153,5 +153,31 @@ TEST_F(RuntimeLimits, ALimitTheKernelRefusesFailsTheStartAndLeavesNoCgroup) {
   EXPECT_TRUE(all_ids().empty());
 }
 
+// Where the memory controller does not reach berth's cgroups (scripts/test-in-vm.sh --cgroup
+// nodeleg) a container without limits still runs and -m is one line naming the controller, where
+// it is missing and what to do; where it is delegated the limit lands.
+TEST_F(RuntimeLimits, OnV2ALimitNeedsItsControllerOrSaysWhichIsMissing) {
+  bool delegated = (" " + trim(read_text("/sys/fs/cgroup/cgroup.controllers")) + " ").find(" memory ") != std::string::npos;
+  std::string plain = run_detached("", "sleep 300");
+  ASSERT_FALSE(plain.empty());
+  EXPECT_EQ(status(plain), "running");
+  std::string out;
+  ASSERT_EQ(berth("container rm -f " + plain, &out), 0) << out;
+
+  int rc = berth("container run -d -m 32m " + image() + " sleep 300", &out);
+  if (delegated) {
+    ASSERT_EQ(rc, 0) << out;
+    std::string id = lines_of(out).back();
+    EXPECT_EQ(trim(read_text(cgroup_file(full_id(id), "", "", "memory.max"))), "33554432");
+    berth("container rm -f " + id);
+    return;
+  }
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_EQ(lines_of(out).size(), 1u) << "one line, not a stack: " << out;
+  for (const char* part : {"memory controller is not delegated to /sys/fs/cgroup", "--memory", "drop the limit"})
+    EXPECT_NE(out.find(part), std::string::npos) << part << ": " << out;
+  EXPECT_TRUE(all_ids().empty());
+}
+
 }  // namespace
 }  // namespace berth::test

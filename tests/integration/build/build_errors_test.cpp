@@ -99,7 +99,7 @@ TEST_F(BuildErrors, InterruptedBuildLeavesNothing) {
   std::string out;
   // Interrupted once the step's container runs (its output shows it started).
   std::string cmd = berth_cmd() + "image build --progress plain -t bad:image '" + ctx_.string() + "' > '" +
-                    (dir_ / "out").string() + "' 2>&1 & p=$!; for i in $(seq 100); do grep -q step-started '" +
+                    (dir_ / "out").string() + "' 2>&1 & p=$!; for i in $(seq 100); do grep -qx '#[0-9]* [0-9.]* step-started' '" +
                     (dir_ / "out").string() + "' && break; sleep 0.1; done; kill -INT $p; wait $p; echo rc=$?";
   ASSERT_EQ(run_command(cmd, &out), 0) << out;
   EXPECT_EQ(out, "rc=130\n");
@@ -117,7 +117,7 @@ TEST_F(BuildErrors, KilledBuildsLeftoversSweptByTheNextBuild) {
   write("Dockerfile", "FROM berth-test/busybox\nRUN echo step-started; sleep 30\n");
   std::string out;
   std::string cmd = berth_cmd() + "image build --progress plain '" + ctx_.string() + "' > '" + (dir_ / "out").string() +
-                    "' 2>&1 & p=$!; for i in $(seq 100); do grep -q step-started '" + (dir_ / "out").string() +
+                    "' 2>&1 & p=$!; for i in $(seq 100); do grep -qx '#[0-9]* [0-9.]* step-started' '" + (dir_ / "out").string() +
                     "' && break; sleep 0.1; done; kill -KILL $p; wait $p; echo rc=$?";
   ASSERT_EQ(run_command(cmd, &out), 0) << out;
   EXPECT_EQ(out, "rc=137\n");

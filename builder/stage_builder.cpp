@@ -92,6 +92,14 @@ std::vector<std::string> StageBuilder::args_in_effect() const {
 
 std::vector<std::filesystem::path> StageBuilder::layers() { return image_ ? store_.layer_dirs(*image_) : std::vector<std::filesystem::path>{}; }
 
+std::optional<int> StageBuilder::earlier_stage(const std::string& ref) const {
+  std::string lower = ref;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& s : sh_.df.stages)
+    if (s.index < st_.index && ((!s.name.empty() && s.name == lower) || std::to_string(s.index) == ref)) return s.index;
+  return std::nullopt;
+}
+
 engine::Image StageBuilder::commit(const std::optional<engine::LayerBlob>& layer, const std::string& created_by) {
   engine::NewImageOptions o;
   o.config = cfg_;

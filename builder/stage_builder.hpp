@@ -55,6 +55,9 @@ class StageBuilder {
   std::vector<std::string> args_in_effect() const;
   std::string title(const Instruction& in) const;
   std::vector<std::filesystem::path> layers();
+  // The earlier stage `ref` names (its name, any case, or its index), as --from and
+  // --mount=from mean it; nullopt: an image.
+  std::optional<int> earlier_stage(const std::string& ref) const;
 
   engine::Image commit(const std::optional<engine::LayerBlob>& layer, const std::string& created_by);
   std::optional<engine::LayerBlob> run(const Instruction& in, BuildProgress::Step& progress);  // stage_run.cpp

@@ -54,9 +54,7 @@ std::unique_ptr<CopyJob> StageBuilder::prepare_copy(const Instruction& in, Build
   } else if (!from.empty()) {
     std::optional<engine::Image> im;
     std::string what;
-    std::optional<int> stage;
-    for (const auto& s : sh_.df.stages)
-      if (s.index < st_.index && (s.name == from || (all_digits(from) && std::to_string(s.index) == from))) stage = s.index;
+    std::optional<int> stage = earlier_stage(from);
     if (stage) {
       im = sh_.stage_image(*stage);
       what = "stage " + from;

@@ -81,13 +81,8 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
         ms.source = inside(sh_.opts.context, source, "build context").string();
       } else {
         std::optional<engine::Image> im;
-        bool staged = false;
-        for (const auto& s : sh_.df.stages)
-          if (s.index < st_.index && (s.name == m.from || std::to_string(s.index) == m.from)) {
-            im = sh_.stage_image(s.index);
-            staged = true;
-          }
-        if (!staged) im = store_.get(m.from);
+        if (auto stage = earlier_stage(m.from)) im = sh_.stage_image(*stage);
+        else im = store_.get(m.from);
         roots.push_back(std::make_unique<MountedRootfs>(im ? store_.layer_dirs(*im) : std::vector<std::filesystem::path>{}, sh_.scratch));
         ms.source = inside(roots.back()->path(), source, "mount source " + m.from).string();
       }

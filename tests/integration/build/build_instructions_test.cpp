@@ -188,3 +188,21 @@ TEST_F(BuildTest, AddFetchesUrls) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+TEST_F(BuildTest, StagesNamedByIndexOrAnyCaseAndBindMountedFromAStage) {
+  write("Dockerfile",
+        "FROM berth-test/busybox AS Producer\n"
+        "RUN echo produced > /p.txt\n"
+        "FROM berth-test/busybox\n"
+        "COPY --from=0 /p.txt /by-index.txt\n"
+        "RUN --mount=type=bind,from=PRODUCER,source=/p.txt,target=/mnt/p.txt cp /mnt/p.txt /by-mount.txt\n"
+        "CMD cat /by-index.txt /by-mount.txt\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:stages", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:stages", &out), 0) << out;
+  EXPECT_EQ(out, "produced\nproduced\n");
+}
+
+}  // namespace berth::test

@@ -167,9 +167,12 @@ class Lexer {
     return n;
   }
 
-  std::optional<std::string> get(const std::string& name) {
+  // `handles_unset`: the form has its own answer for a missing value (${V:-w}, ${V+w}, ${V?m}),
+  // so the variable is not reported as used unset.
+  std::optional<std::string> get(const std::string& name, bool handles_unset = false) {
     auto v = env_ ? env_(name) : std::nullopt;
-    (v ? used_ : unset_).insert(name);
+    if (v) used_.insert(name);
+    else if (!handles_unset) unset_.insert(name);
     return v;
   }
 
@@ -225,7 +228,7 @@ class Lexer {
     bool pattern_op = c == '#' || c == '%';
     if (null_is_unset && pattern_op) throw ExpandError("unsupported modifier (" + mod + ") in substitution");
     std::string word = body_until('}', pattern_op, "syntax error: missing '}'");
-    auto v = get(n);
+    auto v = get(n, !pattern_op);
     if (!v && o_.skip_unset) return "${" + n + mod + word + "}";
     bool empty = !v || (null_is_unset && v->empty());
     switch (c) {

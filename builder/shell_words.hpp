@@ -39,7 +39,8 @@ struct Expansion {
   std::string word;                 // the whole text, substituted, quotes removed
   std::vector<std::string> words;   // the same split on unquoted whitespace (after substitution)
   std::set<std::string> used;       // variables referenced that were set
-  std::set<std::string> unset;      // variables referenced that were not set
+  std::set<std::string> unset;      // variables referenced that were not set, except in the forms
+                                    // that handle that themselves (${V:-w} ${V+w} ${V?m} ...)
 };
 
 // Throws ExpandError ("failed to process \"TEXT\": ...").

@@ -9,6 +9,7 @@
 #include "base/unique_fd.hpp"
 #include "cli/command.hpp"
 #include "base/human_size.hpp"
+#include "builder/build_cache.hpp"
 #include "engine/image/image_store.hpp"
 
 namespace berth::cli {
@@ -41,10 +42,13 @@ bool matches(const engine::Image& im, const std::string& filter) {
   return false;
 }
 
-int list_images(Context& ctx, const std::string& format, bool quiet, const std::string& filter) {
+int list_images(Context& ctx, const std::string& format, bool quiet, const std::string& filter, bool all) {
   ImageStore store(ctx.global.state());
   auto rows = store.usage();
   std::erase_if(rows, [&](const engine::ImageUsage& u) { return !matches(u.image, filter); });
+  builder::BuildCache cache(ctx.global.state());
+  if (!all)
+    std::erase_if(rows, [&](const engine::ImageUsage& u) { return u.image.refs.empty() && cache.intermediate(u.image.id); });
   if (format == "json") {
     json out = json::array();
     for (auto& u : rows) {
@@ -83,11 +87,13 @@ void add_ls(CLI::App* cmd, Context& ctx) {
   auto format = std::make_shared<std::string>("table");
   auto quiet = std::make_shared<bool>(false);
   auto filter = std::make_shared<std::string>();
+  auto all = std::make_shared<bool>(false);
+  cmd->add_flag("-a,--all", *all, "Show all images (default hides the intermediate images of builds)");
   cmd->add_option("repository", *filter, "Only images of REPOSITORY[:TAG]");
   cmd->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
   cmd->add_flag("-q,--quiet", *quiet, "Only show image ids");
-  cmd->callback([&ctx, format, quiet, filter] {
-    ctx.action = [&ctx, format, quiet, filter] { return list_images(ctx, *format, *quiet, *filter); };
+  cmd->callback([&ctx, format, quiet, filter, all] {
+    ctx.action = [&ctx, format, quiet, filter, all] { return list_images(ctx, *format, *quiet, *filter, *all); };
   });
 }
 
@@ -183,7 +189,7 @@ const CommandRegistration reg(300, {"image"}, [](CLI::App& app, Context& ctx) {
           for (auto& r : im.refs) familiar.push_back(engine::parse_reference(r).familiar());
           out.push_back({{"Id", im.id}, {"RepoTags", familiar}, {"RepoDigests", json::array()},
                          {"Created", im.created}, {"Size", im.size}, {"Architecture", cfg.value("architecture", "")},
-                         {"Os", cfg.value("os", "")}, {"Config", cfg.value("config", json::object())},
+                         {"Os", cfg.value("os", "")}, {"Author", cfg.value("author", "")}, {"Config", cfg.value("config", json::object())},
                          {"RootFS", {{"Type", "layers"}, {"Layers", im.diff_ids}}},
                          {"Manifest", {{"Digest", im.manifest_digest}, {"MediaType", im.manifest_media_type}, {"Layers", im.layer_digests}}},
                          {"GraphDriver", {{"Name", "overlay"}, {"LayerDirs", [&] {

@@ -89,6 +89,13 @@ std::vector<Image> ImageStore::list() const {
 std::optional<Image> ImageStore::find(std::string_view q) const {
   if (q.empty()) return std::nullopt;
   auto by_id = [&](std::string_view prefix) -> std::optional<Image> {
+    if (prefix.size() == 64) {  // a full id names one record: no need to read every image's
+      auto text = try_read_file(dir_ / "images" / (std::string(prefix) + ".json"));
+      if (!text) return std::nullopt;
+      auto j = json::parse(*text, nullptr, false);
+      if (j.is_discarded()) return std::nullopt;
+      return image_from_record(j, dir_, store::read_refs(dir_));
+    }
     std::optional<Image> hit;
     for (auto& im : list())
       if (im.id.compare(7, prefix.size(), prefix) == 0) {

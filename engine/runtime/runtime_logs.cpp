@@ -1,5 +1,7 @@
 // Runtime::logs: reads the monitor's json-file log (rotated files oldest first), filters by
 // time, tails, and follows the live file across rotations until the container stops.
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <thread>
 
 #include "base/error.hpp"
+#include "base/unique_fd.hpp"
 #include "engine/monitor/time_format.hpp"
 #include "engine/runtime/runtime.hpp"
 #include "engine/runtime/runtime_internal.hpp"
@@ -141,6 +144,12 @@ void Runtime::logs(const std::string& name_or_id, const LogsOptions& options,
   for (auto& e : tail) sink(e);
   if (!options.follow) return;
 
+  // Woken by the log growing or the monitor renaming its state file (the container ended), so
+  // that a follower (a build step's output) ends with the container rather than up to a poll
+  // interval later; the 100 ms poll stays as the fallback, and wake-ups are at least 10 ms apart
+  // so that a chatty container does not make every write an inspect().
+  UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (watch && ::inotify_add_watch(watch.get(), info.dir.c_str(), IN_MODIFY | IN_MOVED_TO) < 0) watch.reset();
   struct stat st0 {};
   ::stat(info.log_path.c_str(), &st0);
   ino_t inode = st0.st_ino;
@@ -165,7 +174,19 @@ void Runtime::logs(const std::string& name_or_id, const LogsOptions& options,
     }
     auto now = inspect(info.id);
     if (!now.running() && now.state != ContainerState::Restarting && chunk.empty()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!watch) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    auto woke = std::chrono::steady_clock::now();
+    if (chunk.empty()) {  // else more may be there already: read again before waiting
+      pollfd p{watch.get(), POLLIN, 0};
+      ::poll(&p, 1, 100);
+    }
+    char events[4096];
+    while (::read(watch.get(), events, sizeof events) > 0) {
+    }
+    std::this_thread::sleep_until(woke + std::chrono::milliseconds(10));
   }
 }
 

@@ -87,6 +87,9 @@ TEST(ShellWords, SplittingAfterSubstitution) {
   EXPECT_EQ(r.words, (std::vector<std::string>{"a", "bash", "b c", "d"}));
   EXPECT_EQ(r.used, std::set<std::string>{"SHELL"});
   EXPECT_EQ(r.unset, std::set<std::string>{"UNSET"});
+  // A default, alternative or error form answers for a missing value: not reported.
+  auto d = shell_expand("${U1:-x} ${U2+y} ${U3-z} ${U4#p}", env);
+  EXPECT_EQ(d.unset, std::set<std::string>{"U4"});
 }
 
 TEST(ShellWords, Errors) {

@@ -1,0 +1,80 @@
+// Built images run with what the Dockerfile said: USER, WORKDIR, ENV, ENTRYPOINT/CMD; multi-stage
+// builds from scratch with the busybox image as a stage; stages the target does not need skipped.
+#include "tests/integration/build/build_fixture.hpp"
+
+namespace berth::test {
+
+TEST_F(BuildTest, ConfigEffectsVisibleWhenTheImageRuns) {
+  write("Dockerfile",
+        "FROM berth-test/busybox\n"
+        "ENV GREETING=hello APP_DIR=/srv/app\n"
+        "WORKDIR $APP_DIR\n"
+        "COPY --chown=app:app greet.sh .\n"
+        "RUN chmod 0755 greet.sh && touch made-by-run\n"
+        "USER app\n"
+        "ENTRYPOINT [\"/srv/app/greet.sh\"]\n"
+        "CMD [\"world\"]\n");
+  write("greet.sh", "#!/bin/sh\necho \"$GREETING $1 as $(id -un) in $(pwd)\"; ls -ln greet.sh | awk '{print $3\":\"$4}'\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:run", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:run", &out), 0) << out;
+  EXPECT_NE(out.find("hello world as app in /srv/app"), std::string::npos) << out;
+  EXPECT_NE(out.find("1000:1000"), std::string::npos) << out;  // --chown=app:app from the image's passwd
+  ASSERT_EQ(berth("container run --rm built:run again", &out), 0) << out;
+  EXPECT_NE(out.find("hello again as app"), std::string::npos) << out;
+  ASSERT_EQ(berth("container run --rm --entrypoint ls built:run /srv/app", &out), 0) << out;
+  EXPECT_NE(out.find("made-by-run"), std::string::npos) << out;
+  // history in BuildKit's words
+  ASSERT_EQ(berth("image history --no-trunc built:run", &out), 0) << out;
+  EXPECT_NE(out.find("RUN /bin/sh -c chmod 0755 greet.sh && touch made-by-run # buildkit"), std::string::npos) << out;
+  EXPECT_NE(out.find("WORKDIR /srv/app"), std::string::npos) << out;
+}
+
+TEST_F(BuildTest, MultiStageFromScratchWithBusyboxAsAStage) {
+  write("Dockerfile",
+        "FROM berth-test/busybox AS tools\n"
+        "RUN echo built-in-tools > /made.txt\n"
+        "FROM berth-test/busybox AS unused\n"
+        "RUN echo this stage is not needed; exit 1\n"
+        "FROM scratch\n"
+        "COPY --from=tools /bin/busybox /bin/busybox\n"
+        "COPY --from=tools /made.txt /etc/passwd /data/\n"
+        "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"echo from-scratch > /data/x\"]\n"
+        "ENTRYPOINT [\"/bin/busybox\"]\n"
+        "CMD [\"cat\", \"/data/made.txt\", \"/data/x\"]\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:scratch", &out), 0) << out;
+  EXPECT_EQ(out.find("not needed"), std::string::npos) << "the unused stage ran:\n" << out;
+  ASSERT_EQ(berth("container run --rm built:scratch", &out), 0) << out;
+  EXPECT_NE(out.find("built-in-tools\nfrom-scratch"), std::string::npos) << out;
+  // Only what the stages copied: scratch has no /bin/sh.
+  ASSERT_EQ(berth("container run --rm built:scratch ls /bin", &out), 0) << out;
+  EXPECT_EQ(out, "busybox\n");
+  // --target builds the stage asked for and what it needs.
+  ASSERT_NE(build("--target unused -t built:unused", &out), 0) << out;
+  EXPECT_NE(out.find("Dockerfile:4: RUN"), std::string::npos) << out;
+}
+
+TEST_F(BuildTest, IndependentStagesBuildInParallel) {
+  write("Dockerfile",
+        "FROM berth-test/busybox AS a\n"
+        "RUN date +%s > /start && sleep 2 && date +%s > /end\n"
+        "FROM berth-test/busybox AS b\n"
+        "RUN date +%s > /start && sleep 2 && date +%s > /end\n"
+        "FROM berth-test/busybox\n"
+        "COPY --from=a /start /a.start\n"
+        "COPY --from=a /end /a.end\n"
+        "COPY --from=b /start /b.start\n"
+        "COPY --from=b /end /b.end\n"
+        "CMD cat /a.start /a.end /b.start /b.end\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:parallel", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:parallel", &out), 0) << out;
+  long as, ae, bs, be;
+  ASSERT_EQ(std::sscanf(out.c_str(), "%ld %ld %ld %ld", &as, &ae, &bs, &be), 4) << out;
+  // The two RUNs overlapped in time: each started before the other ended.
+  EXPECT_LT(bs, ae) << out;
+  EXPECT_LT(as, be) << out;
+}
+
+}  // namespace berth::test

@@ -18,7 +18,7 @@ using namespace compose::orchestrate;
 struct UpFlags {
   bool detach = false, no_deps = false, force_recreate = false, no_recreate = false, no_start = false,
        remove_orphans = false, wait = false, abort_on_exit = false, abort_on_failure = false,
-       no_color = false;
+       no_color = false, build = false, no_build = false;
   int timeout = -1, wait_timeout = 0;
   std::vector<std::string> scale, services, attach, no_attach;
   std::string exit_code_from;
@@ -93,6 +93,9 @@ int run_up(const Context& ctx, const UpFlags& f) {
   o.wait = f.wait;
   o.wait_timeout = std::chrono::seconds(f.wait_timeout);
   o.scale = parse_scale(f.scale);
+  if (f.build && f.no_build) throw UserError("--build and --no-build are incompatible");
+  o.build = f.build;
+  o.no_build = f.no_build;
   ProjectRuntime pr(ctx.global.state(), p, progress_printer(ctx));
   bool changed = pr.up(o);
   pr.set_progress({});  // the live display ends before any container output
@@ -109,6 +112,8 @@ const CommandRegistration up_reg(10, {"up"}, [](CLI::App& app, Context& ctx) {
   cmd->add_flag("--force-recreate", f->force_recreate, "Recreate containers even if nothing changed");
   cmd->add_flag("--no-recreate", f->no_recreate, "Don't recreate existing containers");
   cmd->add_flag("--no-start", f->no_start, "Don't start the services after creating them");
+  cmd->add_flag("--build", f->build, "Build images before starting containers");
+  cmd->add_flag("--no-build", f->no_build, "Don't build an image, even if it's missing");
   cmd->add_flag("--remove-orphans", f->remove_orphans, "Remove containers of services not in the project file");
   cmd->add_option("--scale", f->scale, "SERVICE=NUM replicas (overrides scale in the file)");
   cmd->add_option("-t,--timeout", f->timeout, "Shutdown timeout in seconds");
@@ -140,7 +145,7 @@ const CommandRegistration down_reg(11, {"down"}, [](CLI::App& app, Context& ctx)
   cmd->add_flag("-v,--volumes", opts->volumes, "Remove named volumes and anonymous volumes");
   cmd->add_flag("--remove-orphans", opts->remove_orphans, "Remove containers of services not in the project file");
   cmd->add_option("-t,--timeout", *timeout, "Shutdown timeout in seconds");
-  cmd->add_option("--rmi", opts->rmi, "Remove images used by services: all, or local (images without a tag)")
+  cmd->add_option("--rmi", opts->rmi, "Remove images used by services: all, or local (those built without an image: name)")
       ->check(CLI::IsMember({"local", "all"}));
   cmd->callback([&ctx, opts, timeout] {
     ctx.action = [&ctx, opts, timeout] {

@@ -31,6 +31,10 @@ struct BuildConfig {
     std::vector<std::string> extra_hosts;
     bool no_cache = false;
     bool pull = false;
+    std::vector<std::string> secrets;    // top-level secrets RUN --mount=type=secret may read
+    // Keys berth's builder does not use (ssh, cache_to, platforms, ...): "file:line: path", warned
+    // about when the service is built.
+    std::vector<std::string> unused;
 };
 
 // Port numbers as an inclusive range; start == 0 means "not given" (random host port).

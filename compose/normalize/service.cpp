@@ -7,6 +7,14 @@
 namespace berth::compose::norm {
 namespace {
 
+std::vector<FileReference> file_refs(const Node& v, const std::string& path, bool secrets);
+
+// "file:line: " of a value, for warnings that name where the user wrote it.
+std::string where(const SourceMark& m) {
+    if (m.file.empty()) return "";
+    return m.file.str() + (m.line > 0 ? ":" + std::to_string(m.line) : "") + ": ";
+}
+
 std::vector<std::string> command_form(const Node& v, const std::string& path) {
     if (v.is_scalar()) return shell_split(v.scalar);
     return string_list(v, path);
@@ -33,16 +41,26 @@ BuildConfig build(const Node& v, const std::string& path) {
                 }
             }
         } else if (k == "target") b.target = str(x, kp);
-        else if (k == "cache_from") b.cache_from = string_list(x, kp);
-        else if (k == "cache_to") b.cache_to = string_list(x, kp);
+        else if (k == "cache_from") b.cache_from = string_list(x, kp), b.unused.push_back(where(x.mark) + kp);
+        else if (k == "cache_to") b.cache_to = string_list(x, kp), b.unused.push_back(where(x.mark) + kp);
         else if (k == "tags") b.tags = string_list(x, kp);
-        else if (k == "platforms") b.platforms = string_list(x, kp);
+        else if (k == "platforms") b.platforms = string_list(x, kp), b.unused.push_back(where(x.mark) + kp);
         else if (k == "labels") b.labels = list_or_map(x, kp);
         else if (k == "network") b.network = str(x, kp);
-        else if (k == "shm_size") b.shm_size = bytes(x, kp);
-        else if (k == "extra_hosts") for (auto& [h, ip] : list_or_map(x, kp, nullptr, true)) b.extra_hosts.push_back(h + ":" + ip);
+        else if (k == "shm_size") b.shm_size = bytes(x, kp), b.unused.push_back(where(x.mark) + kp);
+        else if (k == "extra_hosts") {
+            for (auto& [h, ip] : list_or_map(x, kp, nullptr, true)) b.extra_hosts.push_back(h + ":" + ip);
+            b.unused.push_back(where(x.mark) + kp);
+        }
         else if (k == "no_cache") b.no_cache = boolean(x, kp);
         else if (k == "pull") b.pull = boolean(x, kp);
+        else if (k == "secrets") {
+            for (const auto& r : file_refs(x, kp, true)) b.secrets.push_back(r.source);
+        } else {
+            // ssh, additional_contexts, isolation, privileged, ulimits, entitlements, ... and the
+            // x- extensions (which nobody expects to be used)
+            if (k.rfind("x-", 0) != 0) b.unused.push_back(where(x.mark) + kp);
+        }
     }
     return b;
 }

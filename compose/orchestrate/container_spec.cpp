@@ -5,6 +5,7 @@
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "compose/orchestrate/labels.hpp"
+#include "compose/orchestrate/service_image.hpp"
 
 namespace berth::compose::orchestrate {
 
@@ -189,7 +190,7 @@ engine::ContainerSpec build_spec(const SpecInput& in) {
   spec.name = in.name;
   spec.labels = container_labels(*in.project, s, in.number, in.oneoff, in.config_hash, in.image_id);
   spec.image_id = in.image_id;
-  spec.image = s.image;
+  spec.image = service_image(*in.project, s);
   spec.lower_dirs = in.layer_dirs;
   spec.argv = effective_argv(s, img);
   spec.env = effective_env(s, img, in.link_env);

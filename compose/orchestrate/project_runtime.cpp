@@ -153,7 +153,7 @@ struct ProjectRuntime::Impl {
   }
 
   std::string desired_hash(const Service& s) {
-    engine::Image img = image(s.image);
+    engine::Image img = image(service_image(p, s));
     return sha256_hex(config_hash(s) + img.id);
   }
 
@@ -169,7 +169,7 @@ struct ProjectRuntime::Impl {
       int lo = std::atoi(range.c_str()), hi = dash == std::string::npos ? lo : std::atoi(range.c_str() + dash + 1);
       for (int port = lo; port > 0 && port <= hi && port - lo < 1000; ++port) seen.insert({port, proto});
     };
-    if (auto img = images.find(ts.image))
+    if (auto img = images.find(service_image(p, ts)))
       for (const auto& e : images.config(*img).exposed_ports) add_text(e);
     for (const auto& e : ts.expose) add_text(e);
     for (const auto& port : ts.ports)
@@ -195,8 +195,7 @@ struct ProjectRuntime::Impl {
 
   std::string create_container(const Service& s, int number, const std::string& name, const std::string& hash,
                                const std::map<std::string, std::string>& previous_anonymous, bool oneoff = false) {
-    if (s.image.empty()) throw UserError("service " + s.name + ": building images is not supported; give an image");
-    engine::Image img = image(s.image);
+    engine::Image img = image(service_image(p, s));
     engine::ImageConfig cfg = images.config(img);
     auto layers = images.layer_dirs(img);
 
@@ -528,22 +527,46 @@ FileLock ProjectRuntime::lock_project() const {
   return FileLock::acquire(paths_.runtime / "projects" / (project_.name + ".lock"));
 }
 
-// Pulls what the services' pull_policy asks for: always, or when missing (not with never).
-void ProjectRuntime::ensure_images(const std::set<std::string>& services, int parallel) {
+// Builds what has `build:` and is missing (or asked for), pulls what the others' pull_policy asks
+// for: always, or when missing (not with never). An image several services share is made once.
+void ProjectRuntime::ensure_images(const std::set<std::string>& services, int parallel, bool build, bool no_build) {
   engine::ImageStore images(paths_);
   std::vector<std::string> to_pull;
+  std::set<std::string> built;
   for (const auto& name : services) {
     const Service& s = project_.services.at(name);
-    if (s.image.empty()) throw UserError("service " + name + ": building images is not supported; give an image");
+    const std::string ref = service_image(project_, s);
     const std::string& policy = s.pull_policy;
-    bool have = images.find(s.image).has_value();
+    bool have = images.find(ref).has_value();
+    if (s.build) {
+      if (built.count(ref)) continue;
+      if (no_build) {
+        if (!have) throw UserError("service " + name + ": image " + ref + " not found and --no-build was given");
+        continue;
+      }
+      if (build || policy == "build" || (!have && policy != "always")) {
+        // The builder's own lines (stderr), before the live display of `up` draws anything.
+        build_service(paths_, project_, s, {});
+        built.insert(ref);
+        continue;
+      }
+    }
     if (policy == "always" || (!have && policy != "never")) {
-      if (std::find(to_pull.begin(), to_pull.end(), s.image) == to_pull.end()) to_pull.push_back(s.image);
+      if (std::find(to_pull.begin(), to_pull.end(), ref) == to_pull.end()) to_pull.push_back(ref);
     } else if (!have) {
-      throw UserError("service " + name + ": image " + s.image + " not found and pull_policy is never");
+      throw UserError("service " + name + ": image " + ref + " not found and pull_policy is never");
     }
   }
   pull_images(to_pull, parallel, true);
+}
+
+void ProjectRuntime::build(const std::vector<std::string>& services, const BuildFlags& flags) {
+  std::set<std::string> built;
+  for (const auto& [name, s] : project_.services) {
+    if (!services.empty() && std::find(services.begin(), services.end(), name) == services.end()) continue;
+    if (!s.build || !built.insert(service_image(project_, s)).second) continue;
+    build_service(paths_, project_, s, flags);
+  }
 }
 
 bool ProjectRuntime::up(const UpOptions& opts) {
@@ -557,7 +580,7 @@ bool ProjectRuntime::up(const UpOptions& opts) {
   po.scale = opts.scale;
   po.remove_orphans = opts.remove_orphans;
   auto lock = lock_project();
-  ensure_images(selected, opts.parallel);
+  ensure_images(selected, opts.parallel, opts.build, opts.no_build);
   for (const auto& name : selected) po.hashes[name] = impl.desired_hash(project_.services.at(name));
   Plan plan = convergence_plan(project_, graph, impl.actual(), po);
   if (plan.noop(opts.remove_orphans) && !opts.no_start) {
@@ -633,10 +656,10 @@ void ProjectRuntime::down(const DownOptions& opts) {
       impl.volumes.remove(v.name);
       impl.say("Volume " + v.name, "Removed");
     }
-  if (opts.rmi == "all") {
+  if (opts.rmi == "all" || opts.rmi == "local") {
     std::set<std::string> refs;
     for (const auto& [name, s] : project_.services)
-      if (!s.image.empty()) refs.insert(s.image);
+      if (opts.rmi == "all" || (s.build && s.image.empty())) refs.insert(service_image(project_, s));
     for (const auto& ref : refs) {
       if (!impl.images.find(ref)) continue;
       try {

@@ -14,6 +14,7 @@
 #include "base/paths.hpp"
 #include "compose/model.hpp"
 #include "compose/orchestrate/plan.hpp"
+#include "compose/orchestrate/service_build.hpp"
 #include "engine/runtime/runtime.hpp"
 
 namespace berth::compose::orchestrate {
@@ -31,14 +32,18 @@ struct UpOptions {
   // healthcheck; one-shot containers that exited 0 count as done).
   bool wait = false;
   std::chrono::seconds wait_timeout{0};  // 0: no limit
+  // Services with `build:` build their image when it is missing (or pull_policy is build);
+  // --build: always (the cache makes an unchanged one quick); --no-build: never (missing fails).
+  bool build = false;
+  bool no_build = false;
 };
 
 struct DownOptions {
   bool volumes = false;  // -v: named (non-external) and anonymous volumes too
   bool remove_orphans = false;
   std::optional<std::chrono::seconds> timeout;
-  // --rmi: "all" removes the services' images; "local" those without a custom tag (built ones:
-  // berth does not build, so none); "" keeps them.
+  // --rmi: "all" removes the services' images; "local" those built without an `image:` name
+  // ("<project>-<service>"); "" keeps them.
   std::string rmi;
 };
 
@@ -83,6 +88,9 @@ class ProjectRuntime {
   // Returns its id; the caller follows, waits for and removes it.
   std::string run(const RunOptions& opts, int parallel);
 
+  // `berth build`: builds the images of `services` (empty: all) that have `build:`, each image once.
+  void build(const std::vector<std::string>& services, const BuildFlags& flags);
+
   // Pulls images from their registries, several at once (`berth pull`; `up` for missing ones).
   void pull_images(const std::vector<std::string>& refs, int parallel, bool missing_is_fatal = false,
                    bool ignore_failures = false);
@@ -96,7 +104,8 @@ class ProjectRuntime {
   // Held by every call that changes the project: a second `up`/`down` of the same project waits
   // for the first, so no container is made twice.
   FileLock lock_project() const;
-  void ensure_images(const std::set<std::string>& services, int parallel);
+  // Builds or pulls what `services` need: see UpOptions::build.
+  void ensure_images(const std::set<std::string>& services, int parallel, bool build = false, bool no_build = false);
 
   StatePaths paths_;
   const Project& project_;

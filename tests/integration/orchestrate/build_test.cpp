@@ -1,0 +1,135 @@
+// `build:` in the project file: up builds what is missing, once per image; --build rebuilds
+// (an unchanged one from the cache, recreating nothing); a changed copied file recreates its
+// service; berth build; --no-build; down --rmi local; a failing step names the Dockerfile line.
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/orchestrate/project_fixture.hpp"
+
+namespace berth::test {
+namespace {
+
+using Build = ProjectTest;
+
+constexpr const char* kShared = R"(services:
+  web:
+    build:
+      context: ./app
+      args: [GREETING]
+      labels:
+        org.example.team: "blue team"
+      cache_to: ["type=local,dest=/tmp/nowhere"]
+    command: ["sh", "-c", "cat /greeting /src/page.txt; sleep 300"]
+  worker:
+    build: ./app
+    image: shared-worker:1
+    command: ["sleep", "300"]
+  again:
+    build: ./app
+    image: shared-worker:1
+    command: ["sleep", "300"]
+)";
+
+constexpr const char* kDockerfile = R"(FROM berth-examples/busybox:latest
+ARG GREETING=unset
+RUN echo "$GREETING" > /greeting
+COPY page.txt /src/page.txt
+CMD ["sleep", "300"]
+)";
+
+class BuildTest : public Build {
+ protected:
+  void write_app(const std::string& page) {
+    fs::create_directories(dir_ / "app");
+    std::ofstream(dir_ / "app" / "Dockerfile") << kDockerfile;
+    std::ofstream(dir_ / "app" / "page.txt") << page << "\n";
+  }
+  std::string container_id(const std::string& service) {
+    std::string out;
+    berth("ps -q " + service, &out);
+    return out;
+  }
+};
+
+TEST_F(BuildTest, UpBuildsOncePerImageAndRebuildsOnlyWhatChanged) {
+  write(kShared);
+  write_app("one");
+  std::string out;
+  ASSERT_EQ(berth("up -d", &out), 0) << out;
+  // worker and again share one image: one build of it, and one of web's.
+  std::size_t builds = 0;
+  for (std::size_t p = 0; (p = out.find("RUN echo \"$GREETING\"", p)) != std::string::npos; ++p) ++builds;
+  EXPECT_EQ(builds, 2u) << out;
+  // The unused key is named with its file and line.
+  EXPECT_NE(out.find("compose.yaml:8: services.web.build.cache_to is not used"), std::string::npos) << out;
+  std::string logs;
+  ASSERT_TRUE([&] {
+    for (int i = 0; i < 50; ++i) {
+      berth("logs web", &logs);
+      if (logs.find("one") != std::string::npos) return true;
+      ::usleep(100 * 1000);
+    }
+    return false;
+  }()) << logs;
+  // GREETING is in `args` without a value and unset here: the Dockerfile's default stays.
+  EXPECT_NE(logs.find("unset"), std::string::npos) << logs;
+  ASSERT_EQ(berth_root("image inspect " + project_ + "-web", &out), 0) << out;
+  EXPECT_NE(out.find("\"org.example.team\": \"blue team\""), std::string::npos) << out;
+  ASSERT_EQ(berth_root("image inspect shared-worker:1", &out), 0) << out;
+
+  // --build with nothing changed: every step cached, no container recreated.
+  std::string web = container_id("web"), worker = container_id("worker");
+  ASSERT_EQ(berth("up -d --build", &out), 0) << out;
+  EXPECT_NE(out.find("CACHED"), std::string::npos) << out;
+  EXPECT_EQ(container_id("web"), web);
+  EXPECT_EQ(container_id("worker"), worker);
+
+  // A changed copied file: the images are rebuilt from that COPY on and their containers recreated.
+  write_app("two");
+  ASSERT_EQ(berth("up -d --build", &out), 0) << out;
+  EXPECT_NE(container_id("web"), web);
+  EXPECT_NE(container_id("worker"), worker);
+  ASSERT_EQ(berth("exec -T web cat /src/page.txt", &out), 0) << out;
+  EXPECT_EQ(out, "two\n");
+
+  // down --rmi local removes the images named after the project, not those with an image: name.
+  ASSERT_EQ(berth("down --rmi local", &out), 0) << out;
+  EXPECT_NE(berth_root("image inspect " + project_ + "-web", &out), 0);
+  EXPECT_EQ(berth_root("image inspect shared-worker:1", &out), 0) << out;
+  berth_root("image rm shared-worker:1");
+}
+
+TEST_F(BuildTest, BuildCommandNoBuildAndBuildArgs) {
+  write(kShared);
+  write_app("one");
+  std::string out;
+  // --no-build with a missing image fails before anything is made.
+  EXPECT_NE(berth("up -d --no-build", &out), 0);
+  EXPECT_NE(out.find("not found and --no-build"), std::string::npos) << out;
+  EXPECT_EQ(ids(), "");
+  ASSERT_EQ(berth("build --build-arg GREETING=hi web", &out), 0) << out;
+  EXPECT_NE(berth_root("image inspect shared-worker:1", &out), 0) << "only web was asked for";
+  ASSERT_EQ(berth("run --rm -T web cat /greeting", &out), 0) << out;
+  EXPECT_NE(out.find("hi"), std::string::npos) << out;
+  EXPECT_NE(berth("build nosuch", &out), 0);
+  EXPECT_NE(out.find("no such service: nosuch"), std::string::npos) << out;
+  berth("down --rmi all");
+}
+
+TEST_F(BuildTest, AFailingStepNamesTheDockerfileLineAndLeavesNoContainer) {
+  write("services:\n  web:\n    build: ./app\n");
+  fs::create_directories(dir_ / "app");
+  std::ofstream(dir_ / "app" / "Dockerfile") << "FROM berth-examples/busybox:latest\n\nRUN echo about to fail && exit 3\n";
+  std::string out;
+  EXPECT_NE(berth("up -d", &out), 0);
+  EXPECT_NE(out.find("app/Dockerfile:3"), std::string::npos) << out;
+  EXPECT_NE(out.find("about to fail"), std::string::npos) << "the step's output is shown: " << out;
+  EXPECT_EQ(ids(), "");
+  std::string containers;
+  berth_root("container ls -a -q", &containers);
+  EXPECT_EQ(containers, "") << "no build container is left";
+}
+
+}  // namespace
+}  // namespace berth::test

@@ -1,4 +1,8 @@
 // berth build: the project's images from their `build:` sections (builder/image_build.hpp).
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "base/error.hpp"
 #include "cli/command.hpp"
 #include "cli/compose_project.hpp"
@@ -34,6 +38,8 @@ const CommandRegistration build_reg(28, {"build"}, [](CLI::App& app, Context& ct
           flags->args[a] = v;  // a bare name takes berth's environment, as compose does
         }
       }
+      flags->quiet = flags->quiet || ctx.global.progress == "quiet";
+      flags->tty = ctx.global.progress == "tty" || (ctx.global.progress == "auto" && ::isatty(STDERR_FILENO));
       ProjectRuntime(ctx.global.state(), p).build(*services, *flags);
       return 0;
     };

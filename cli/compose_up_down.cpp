@@ -96,6 +96,8 @@ int run_up(const Context& ctx, const UpFlags& f) {
   if (f.build && f.no_build) throw UserError("--build and --no-build are incompatible");
   o.build = f.build;
   o.no_build = f.no_build;
+  o.build_flags.quiet = ctx.global.progress == "quiet";
+  o.build_flags.tty = ctx.global.progress == "tty" || (ctx.global.progress == "auto" && ::isatty(STDERR_FILENO));
   ProjectRuntime pr(ctx.global.state(), p, progress_printer(ctx));
   bool changed = pr.up(o);
   pr.set_progress({});  // the live display ends before any container output

@@ -529,7 +529,8 @@ FileLock ProjectRuntime::lock_project() const {
 
 // Builds what has `build:` and is missing (or asked for), pulls what the others' pull_policy asks
 // for: always, or when missing (not with never). An image several services share is made once.
-void ProjectRuntime::ensure_images(const std::set<std::string>& services, int parallel, bool build, bool no_build) {
+void ProjectRuntime::ensure_images(const std::set<std::string>& services, int parallel, bool build, bool no_build,
+                                   const BuildFlags& flags) {
   engine::ImageStore images(paths_);
   std::vector<std::string> to_pull;
   std::set<std::string> built;
@@ -546,7 +547,7 @@ void ProjectRuntime::ensure_images(const std::set<std::string>& services, int pa
       }
       if (build || policy == "build" || (!have && policy != "always")) {
         // The builder's own lines (stderr), before the live display of `up` draws anything.
-        build_service(paths_, project_, s, {});
+        build_service(paths_, project_, s, flags);
         built.insert(ref);
         continue;
       }
@@ -580,7 +581,7 @@ bool ProjectRuntime::up(const UpOptions& opts) {
   po.scale = opts.scale;
   po.remove_orphans = opts.remove_orphans;
   auto lock = lock_project();
-  ensure_images(selected, opts.parallel, opts.build, opts.no_build);
+  ensure_images(selected, opts.parallel, opts.build, opts.no_build, opts.build_flags);
   for (const auto& name : selected) po.hashes[name] = impl.desired_hash(project_.services.at(name));
   Plan plan = convergence_plan(project_, graph, impl.actual(), po);
   if (plan.noop(opts.remove_orphans) && !opts.no_start) {

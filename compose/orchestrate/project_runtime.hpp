@@ -36,6 +36,7 @@ struct UpOptions {
   // --build: always (the cache makes an unchanged one quick); --no-build: never (missing fails).
   bool build = false;
   bool no_build = false;
+  BuildFlags build_flags;
 };
 
 struct DownOptions {
@@ -105,7 +106,8 @@ class ProjectRuntime {
   // for the first, so no container is made twice.
   FileLock lock_project() const;
   // Builds or pulls what `services` need: see UpOptions::build.
-  void ensure_images(const std::set<std::string>& services, int parallel, bool build = false, bool no_build = false);
+  void ensure_images(const std::set<std::string>& services, int parallel, bool build = false, bool no_build = false,
+                     const BuildFlags& flags = {});
 
   StatePaths paths_;
   const Project& project_;

@@ -85,7 +85,9 @@ std::string build_service(const StatePaths& paths, const Project& p, const Servi
       throw UserError("service " + s.name + ": build secret " + name + " is not a file secret of the project");
     o.secrets[name] = it->second.file;
   }
-  builder::BuildProgress progress(stderr, flags.quiet);
+  builder::BuildProgress progress(stderr, flags.quiet ? builder::BuildProgress::Mode::Quiet
+                                          : flags.tty  ? builder::BuildProgress::Mode::Tty
+                                                       : builder::BuildProgress::Mode::Plain);
   auto r = builder::build_image(paths, {}, o, progress);
   std::string id = r.image_id;
   engine::ImageStore store(paths);

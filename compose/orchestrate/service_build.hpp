@@ -17,6 +17,7 @@ struct BuildFlags {
   bool no_cache = false;
   bool pull = false;
   bool quiet = false;                          // only warnings and errors
+  bool tty = false;                            // steps redrawn in place (a terminal), else plain lines
   std::map<std::string, std::string> args;     // --build-arg, over the section's
 };
 

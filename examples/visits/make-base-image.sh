@@ -2,15 +2,15 @@
 # Makes the visits example's base image, berth-examples/python-redis:bookworm: a minimal Debian 12
 # (bookworm) root filesystem with python3, Flask, redis-py and redis-server, made from Debian's
 # packages with mmdebstrap and imported into berth's store with `berth image import`.
-# The packages are installed here rather than by a RUN in the example's Dockerfile because build
-# containers have no network; this script needs only Debian's package mirror.
+# The packages are installed here rather than by a RUN in the example's Dockerfile because RUN steps
+# get only loopback; this script needs nothing but Debian's package mirror.
 #
 # usage: examples/visits/make-base-image.sh [BERTH]
 #   state root: $BERTH_ROOT (or berth's default, /var/lib/berth)
 #   BERTH_EXAMPLES_CACHE: where the rootfs tarball is kept (default /var/cache/berth-examples)
 #   BERTH_EXAMPLES_MIRROR: a Debian mirror URL to use instead of this machine's apt sources
 # Nothing is done when the image is in the store already. The tarball is cached under a name that
-# holds a hash of this script, so another state root or another set-up of this machine only
+# holds a hash of this script's code, so another state root or another set-up of this machine only
 # imports it (seconds), and a change to the recipe below makes a new one (about a minute).
 set -eu
 BERTH=${1:-berth}
@@ -25,7 +25,8 @@ command -v "$BERTH" >/dev/null 2>&1 || [ -x "$BERTH" ] || die "berth not found: 
 if "$BERTH" image inspect "$IMAGE" >/dev/null 2>&1; then exit 0; fi
 
 here=$(cd "$(dirname "$0")" && pwd)
-recipe=$(sha256sum "$here/make-base-image.sh" | cut -c1-12)
+# the cache key: this script without its comment lines, so that only a change to the recipe counts
+recipe=$(grep -v '^[[:space:]]*#' "$here/make-base-image.sh" | sha256sum | cut -c1-12)
 tarball=$CACHE/python-redis-$SUITE-$recipe.tar.zst
 
 if [ ! -s "$tarball" ]; then
@@ -57,6 +58,8 @@ if [ ! -s "$tarball" ]; then
   #   through a Python tar filter, which took 90 of 170 seconds.
   # force-unsafe-io: no fsync per file; a half-written chroot is thrown away anyway.
   # output/dev: no device nodes in the image; the runtime makes /dev.
+  # The hooks are in single quotes on purpose: mmdebstrap runs them with the chroot's path as $1.
+  # shellcheck disable=SC2016
   if ! mmdebstrap --variant=essential --include="$PACKAGES" \
       --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
       --dpkgopt=force-unsafe-io \
@@ -74,6 +77,10 @@ if [ ! -s "$tarball" ]; then
   fi
   rm -f "$partial.log"
   mv "$partial" "$tarball"
+  # tarballs of earlier recipes are of no more use
+  for stale in "$CACHE"/python-redis-"$SUITE"-*.tar.zst; do
+    [ "$stale" = "$tarball" ] || rm -f "$stale"
+  done
   trap - EXIT
   echo "make-base-image: rootfs made in $(($(date +%s) - start)) s: $tarball" >&2
 fi

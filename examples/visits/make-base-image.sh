@@ -33,7 +33,8 @@ if [ ! -s "$tarball" ]; then
   [ "$(id -u)" -eq 0 ] || die "run as root (mmdebstrap installs the packages into a chroot)"
   command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap missing (apt-get install mmdebstrap)"
   command -v zstd >/dev/null 2>&1 || die "zstd missing (apt-get install zstd)"
-  mkdir -p "$CACHE" || die "cannot create the cache directory $CACHE (set BERTH_EXAMPLES_CACHE)"
+  { mkdir -p "$CACHE" 2>/dev/null && [ -w "$CACHE" ]; } ||
+    die "cannot write the cache directory $CACHE (set BERTH_EXAMPLES_CACHE to another)"
   # This machine's apt sources when they are Debian 12's standard file (its mirror, which may be
   # the only one it can reach); else mmdebstrap's default, deb.debian.org with bookworm-updates
   # and bookworm-security. Other files in sources.list.d are left out: they may name third-party

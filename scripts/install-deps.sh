@@ -18,6 +18,8 @@ packages=(
   # and the kernel tools tests use to look at what berth made
   busybox-static skopeo umoci docker-registry apache2-utils openssl iproute2 nftables zstd
   procps psmisc curl ca-certificates
+  # examples/visits: its base image is a bookworm rootfs made from Debian's packages
+  mmdebstrap gpg  # gpg: mmdebstrap finds the signed-by keyring of its default mirrors with it
   # scripts/test-in-vm.sh: a qemu VM booting Debian's kernels (fetched with apt-get download;
   # the initramfs is busybox-static; modules may be xz/zstd compressed; cpio of the initramfs)
   qemu-system-x86 xz-utils zstd cpio

@@ -49,6 +49,10 @@ SRC=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt")
 VMBUILD=$(sed -n 's/^CMAKE_CACHEFILE_DIR:INTERNAL=//p' "$BUILD/CMakeCache.txt")
 binds="$SRC:$SRC"
 [ "$BUILD" = "$VMBUILD" ] && [ "${BUILD#"$SRC"/}" != "$BUILD" ] || binds="$binds $BUILD:$VMBUILD"
+# examples/visits' base image is made from Debian's mirror, which the VM cannot reach, and cached
+# under /var, a fresh tmpfs there: the VM sees the host's cache (read-only) at the default path.
+examples_cache=${BERTH_EXAMPLES_CACHE:-/var/cache/berth-examples}
+[ ! -d "$examples_cache" ] || binds="$binds $examples_cache:/var/cache/berth-examples"
 ACCEL=tcg
 [ -w /dev/kvm ] && ACCEL=kvm
 

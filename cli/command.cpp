@@ -1,6 +1,9 @@
 #include "cli/command.hpp"
 
+#include "base/error.hpp"
+
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace berth::cli {
@@ -47,6 +50,26 @@ std::vector<std::string> top_level_names(const CLI::App& app) {
 
 CommandRegistration::CommandRegistration(int order, std::initializer_list<std::string_view> commands, RegisterFn fn) {
   registry().push_back(Entry{order, commands, fn});
+}
+
+CLI::App* command_group(CLI::App& app, const std::string& name, const std::string& help) {
+  try {
+    return app.get_subcommand(name);
+  } catch (const CLI::OptionNotFound&) {
+    return app.add_subcommand(name, help);
+  }
+}
+
+void parse_build_args(const std::vector<std::string>& in, std::map<std::string, std::string>& out) {
+  for (const auto& a : in) {
+    auto eq = a.find('=');
+    if (eq == 0) throw UserError("invalid --build-arg \"" + a + "\": no name");
+    if (eq != std::string::npos) {
+      out[a.substr(0, eq)] = a.substr(eq + 1);
+    } else if (const char* v = std::getenv(a.c_str())) {
+      out[a] = v;
+    }
+  }
 }
 
 void register_commands(CLI::App& app, Context& ctx, int argc, char** argv) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,14 @@ struct CommandRegistration {
   // adds to): a command line that names one of them registers only the functions that do.
   CommandRegistration(int order, std::initializer_list<std::string_view> commands, RegisterFn fn);
 };
+
+// The command group `name` ("container", "image"), which several registrations add to: made by
+// the first of them that runs, found by the others.
+CLI::App* command_group(CLI::App& app, const std::string& name, const std::string& help);
+
+// --build-arg values: "K=V", or "K" alone for the value of K in berth's environment (skipped when
+// unset), as docker and compose read them.
+void parse_build_args(const std::vector<std::string>& in, std::map<std::string, std::string>& out);
 
 // Registers the commands on `app`, which has its global options already: only those of the command
 // that `argv` names, when it names one (setting up every command's options was most of a short

@@ -1,8 +1,6 @@
 // berth build: the project's images from their `build:` sections (builder/image_build.hpp).
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include "base/error.hpp"
 #include "cli/command.hpp"
 #include "cli/compose_project.hpp"
@@ -29,15 +27,7 @@ const CommandRegistration build_reg(28, {"build"}, [](CLI::App& app, Context& ct
       compose::Project p = load_project(ctx, *services);
       for (const auto& s : *services)
         if (!p.services.count(s)) throw UserError("no such service: " + s);
-      for (const auto& a : *args) {
-        auto eq = a.find('=');
-        if (eq == 0) throw UserError("--build-arg " + a + ": no name");
-        if (eq != std::string::npos) {
-          flags->args[a.substr(0, eq)] = a.substr(eq + 1);
-        } else if (const char* v = std::getenv(a.c_str())) {
-          flags->args[a] = v;  // a bare name takes berth's environment, as compose does
-        }
-      }
+      parse_build_args(*args, flags->args);
       flags->quiet = flags->quiet || ctx.global.progress == "quiet";
       flags->tty = ctx.global.progress == "tty" || (ctx.global.progress == "auto" && ::isatty(STDERR_FILENO));
       ProjectRuntime(ctx.global.state(), p).build(*services, *flags);

@@ -178,7 +178,7 @@ void add_run_flags(CLI::App* cmd, RunFlags& f) {
 }
 
 const CommandRegistration reg(300, {"container"}, [](CLI::App& app, Context& ctx) {
-  auto* c = app.add_subcommand("container", "Manage single containers");
+  auto* c = command_group(app, "container", "Manage single containers");
   c->require_subcommand(1);
 
   auto run = std::make_shared<RunFlags>();

@@ -108,12 +108,7 @@ int write_export(const Context& ctx, const std::string& name, const std::string&
 }
 
 const CommandRegistration reg(301, {"container"}, [](CLI::App& app, Context& ctx) {
-  CLI::App* c = nullptr;
-  try {
-    c = app.get_subcommand("container");
-  } catch (const CLI::OptionNotFound&) {
-    c = app.add_subcommand("container", "Manage single containers");
-  }
+  CLI::App* c = command_group(app, "container", "Manage single containers");
 
   auto name = std::make_shared<std::string>();
   auto* diff = c->add_subcommand("diff", "Show the files a container added (A), changed (C) or deleted (D)");

@@ -98,7 +98,7 @@ void add_ls(CLI::App* cmd, Context& ctx) {
 }
 
 const CommandRegistration reg(300, {"image"}, [](CLI::App& app, Context& ctx) {
-  auto* image = app.add_subcommand("image", "Manage images");
+  auto* image = command_group(app, "image", "Manage images");
   image->require_subcommand(1);
 
   add_ls(image->add_subcommand("ls", "List images")->alias("list"), ctx);

@@ -20,19 +20,6 @@ struct BuildFlags {
   bool no_cache = false, pull = false, quiet = false;
 };
 
-// "K=V", or "K" alone for the value of K in berth's environment (skipped when unset), as docker.
-void parse_build_args(const std::vector<std::string>& in, std::map<std::string, std::string>& out) {
-  for (const auto& a : in) {
-    auto eq = a.find('=');
-    if (eq == 0) throw UserError("invalid --build-arg \"" + a + "\": no name");
-    if (eq != std::string::npos) {
-      out[a.substr(0, eq)] = a.substr(eq + 1);
-    } else if (const char* v = std::getenv(a.c_str())) {
-      out[a] = v;
-    }
-  }
-}
-
 // "id=x,src=path" (also "source=", and "type=file" accepted).
 void parse_secrets(const std::vector<std::string>& in, std::map<std::string, std::filesystem::path>& out) {
   for (const auto& s : in) {
@@ -57,12 +44,7 @@ void parse_secrets(const std::vector<std::string>& in, std::map<std::string, std
 }
 
 const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
-  CLI::App* image = nullptr;
-  try {
-    image = app.get_subcommand("image");
-  } catch (const CLI::OptionNotFound&) {
-    image = app.add_subcommand("image", "Manage images");
-  }
+  CLI::App* image = command_group(app, "image", "Manage images");
   auto f = std::make_shared<BuildFlags>();
   auto* cmd = image->add_subcommand("build", "Build an image from a Dockerfile");
   cmd->add_option("-t,--tag", f->tags, "Name the image NAME[:TAG] (repeatable)")->allow_extra_args(false);

@@ -50,12 +50,7 @@ std::string shown_command(std::string s, bool trunc) {
 }
 
 const CommandRegistration reg(311, {"image"}, [](CLI::App& app, Context& ctx) {
-  CLI::App* image = nullptr;
-  try {
-    image = app.get_subcommand("image");
-  } catch (const CLI::OptionNotFound&) {
-    image = app.add_subcommand("image", "Manage images");
-  }
+  CLI::App* image = command_group(app, "image", "Manage images");
   auto* cmd = image->add_subcommand("history", "Show the history of an image");
   auto name = std::make_shared<std::string>();
   auto no_trunc = std::make_shared<bool>(false);

@@ -120,12 +120,7 @@ void register_image_commands(CLI::App* image, Context& ctx) {
 }
 
 const CommandRegistration reg(310, {"image", "login", "logout"}, [](CLI::App& app, Context& ctx) {
-  CLI::App* image = nullptr;
-  try {
-    image = app.get_subcommand("image");
-  } catch (const CLI::OptionNotFound&) {
-    image = app.add_subcommand("image", "Manage images");
-  }
+  CLI::App* image = command_group(app, "image", "Manage images");
   register_image_commands(image, ctx);
 
   {

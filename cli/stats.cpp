@@ -21,12 +21,7 @@ void add_stats_flags(CLI::App* cmd, StatsOptions& o, bool& all) {
 }
 
 const CommandRegistration container_reg(301, {"container"}, [](CLI::App& app, Context& ctx) {
-  CLI::App* c = nullptr;
-  try {
-    c = app.get_subcommand("container");
-  } catch (const CLI::OptionNotFound&) {
-    c = app.add_subcommand("container", "Manage single containers");
-  }
+  CLI::App* c = command_group(app, "container", "Manage single containers");
   auto o = std::make_shared<StatsOptions>();
   auto all = std::make_shared<bool>(false);
   auto names = std::make_shared<std::vector<std::string>>();

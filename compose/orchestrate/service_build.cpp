@@ -1,9 +1,6 @@
 #include "compose/orchestrate/service_build.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -12,42 +9,12 @@
 #include "base/log.hpp"
 #include "builder/build_cache.hpp"
 #include "builder/image_build.hpp"
+#include "builder/temp_dir.hpp"
 #include "engine/image/image_store.hpp"
 #include "engine/image/layer_from_upper.hpp"
 
 namespace berth::compose::orchestrate {
 namespace fs = std::filesystem;
-
-namespace {
-
-// A dockerfile_inline written where the builder can read it, removed whatever happens.
-class InlineDockerfile {
- public:
-  InlineDockerfile(const StatePaths& paths, const std::string& text) {
-    fs::path dir = paths.root / "build-cache" / "tmp";
-    fs::create_directories(dir);
-    char name[] = "inline-XXXXXX";
-    path_ = dir / name;
-    std::string tmpl = path_.string();
-    int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) throw_errno("mkstemp", tmpl);
-    ::close(fd);
-    path_ = tmpl;
-    write_file_atomic(path_, text);
-  }
-  ~InlineDockerfile() {
-    std::error_code ec;
-    fs::remove(path_, ec);
-  }
-  InlineDockerfile(const InlineDockerfile&) = delete;
-  InlineDockerfile& operator=(const InlineDockerfile&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-}  // namespace
 
 std::string build_service(const StatePaths& paths, const Project& p, const Service& s, const BuildFlags& flags) {
   const BuildConfig& b = *s.build;
@@ -56,10 +23,13 @@ std::string build_service(const StatePaths& paths, const Project& p, const Servi
   o.context = b.context.empty() ? fs::path(p.working_dir) : fs::path(b.context);
   if (b.context.find("://") != std::string::npos || b.context.rfind("git@", 0) == 0)
     throw UserError("service " + s.name + ": build context " + b.context + " is a URL; berth builds from a directory only");
-  std::optional<InlineDockerfile> inline_file;
+  // A dockerfile_inline is written where the builder can read it and removed whatever happens
+  // (with what a killed build left, by the next one: builder/build_owner.hpp).
+  std::optional<builder::TempDir> inline_dir;
   if (b.dockerfile_inline) {
-    inline_file.emplace(paths, *b.dockerfile_inline);
-    o.dockerfile = inline_file->path();
+    inline_dir.emplace(paths.root / "build-cache" / "tmp", "inline-");
+    o.dockerfile = inline_dir->path / "Dockerfile";
+    write_file_atomic(o.dockerfile, *b.dockerfile_inline);
     o.dockerfile_name = "dockerfile_inline of service " + s.name;
   } else {
     std::string df = b.dockerfile.empty() ? "Dockerfile" : b.dockerfile;

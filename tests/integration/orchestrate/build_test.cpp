@@ -117,6 +117,24 @@ TEST_F(BuildTest, BuildCommandNoBuildAndBuildArgs) {
   berth("down --rmi all");
 }
 
+TEST_F(BuildTest, DockerfileInlineBuildsAndLeavesNoTemporaryFile) {
+  write(R"(services:
+  one:
+    build:
+      dockerfile_inline: |
+        FROM berth-examples/busybox:latest
+        RUN echo inline > /x
+    command: ["cat", "/x"]
+)");
+  std::string out;
+  ASSERT_EQ(berth("run --rm -T one", &out), 0) << out;
+  EXPECT_NE(out.find("inline"), std::string::npos) << out;
+  std::error_code ec;
+  auto tmp = root_ / "build-cache" / "tmp";
+  EXPECT_TRUE(!fs::exists(tmp, ec) || fs::is_empty(tmp, ec)) << "the inline Dockerfile's directory is left in " << tmp;
+  berth("down --rmi all");
+}
+
 TEST_F(BuildTest, AFailingStepNamesTheDockerfileLineAndLeavesNoContainer) {
   write("services:\n  web:\n    build: ./app\n");
   fs::create_directories(dir_ / "app");

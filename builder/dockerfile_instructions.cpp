@@ -6,6 +6,7 @@
 #include <cctype>
 #include <set>
 
+#include "base/edit_distance.hpp"
 #include "builder/go_duration.hpp"
 
 namespace berth::builder {
@@ -39,18 +40,6 @@ const std::vector<std::string>& known_instructions() {
                                              "healthcheck", "label", "maintainer", "onbuild", "run", "shell",
                                              "stopsignal", "user", "volume", "workdir"};
   return k;
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 std::string upper(std::string s) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/edit_distance.hpp"
 #include "schema/validate.hpp"
 
 namespace berth::schema {
@@ -43,21 +44,6 @@ std::string format_path(const std::vector<std::string>& path) {
         }
     }
     return out;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    // Two-row Levenshtein: property names are short, no need for anything cleverer.
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
-        }
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
 }
 
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {

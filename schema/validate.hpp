@@ -38,9 +38,6 @@ std::vector<Violation> validate(const nlohmann::json& document);
 // are quoted: {"services","my.app"} -> `services."my.app"`. Empty path -> "".
 std::string format_path(const std::vector<std::string>& path);
 
-// Damerau-free Levenshtein edit distance (used for "did you mean" suggestions).
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
 // The candidate closest to `word` when close enough to be a likely typo (distance <= max(1, len/3)),
 // else "".
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);

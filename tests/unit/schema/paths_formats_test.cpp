@@ -1,6 +1,7 @@
 // Key-path rendering, "did you mean" matching and the custom string formats.
 #include <gtest/gtest.h>
 
+#include "base/edit_distance.hpp"
 #include "schema/formats.hpp"
 #include "schema/validate.hpp"
 

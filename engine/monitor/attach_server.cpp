@@ -73,6 +73,7 @@ void AttachServer::on_accept() {
     return;
   }
   client_ = c;
+  ::send(client_, "h", 1, MSG_NOSIGNAL);
   if (!attached_once_) {
     attached_once_ = true;
     for (std::size_t off = 0; off < early_.size(); off += kAttachMaxMessage - 1) {

@@ -283,8 +283,9 @@ class Runtime {
   // Relays a terminal to a running container with a tty or an open stdin (its monitor's attach
   // socket): `in` to the container's stdin, its output to `out` (stderr to `err`), and, with a
   // tty, `out`'s window size now and at every SIGWINCH (blocked in the calling thread meanwhile:
-  // call it with no other thread running). Returns when the container's output has ended (true), or false at once when the
-  // container has no attach socket or no monitor to answer (it exited already).
+  // call it with no other thread running). Returns when the container's output has ended (true), or false when the
+  // container has no attach socket or no monitor to serve it (it exited already, or another
+  // client is attached): then the output is in the container's log only.
   bool attach(const std::string& id, int in, int out, int err);
   // Reads the log; calls `sink` per entry (and, with follow, keeps going until the container stops).
   void logs(const std::string& id, const LogsOptions& options, const std::function<void(const LogEntry&)>& sink);

@@ -72,6 +72,7 @@ bool Runtime::attach(const std::string& name_or_id, int in, int out, int err) {
   UniqueFd sigfd(tty ? ::signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK) : -1);
 
   bool stdin_open = in >= 0 && info.spec.stdin_open;
+  bool served = false;  // the monitor greets a client it serves (attach_protocol.hpp)
   char buf[monitor::kAttachMaxMessage];
   for (;;) {
     struct pollfd fds[3];
@@ -86,7 +87,13 @@ bool Runtime::attach(const std::string& name_or_id, int in, int out, int err) {
     if (fds[0].revents) {
       ssize_t r = ::recv(sock.get(), buf, sizeof buf, 0);
       if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return true;  // the monitor closed: the container's output has ended
+      // The monitor closed: the container's output has ended, or (never greeted) it was exiting
+      // when we connected and the output is in the log only.
+      if (r <= 0) return served;
+      if (buf[0] == 'h') {
+        served = true;
+        continue;
+      }
       write_all(buf[0] == 'E' ? err : out, buf + 1, static_cast<size_t>(r - 1));
     }
     // A resize before the input that follows it: `stty size` typed after it sees the new size.

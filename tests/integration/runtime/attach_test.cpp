@@ -15,6 +15,7 @@
 #include <fstream>
 
 #include "tests/support/runtime_fixture.hpp"
+#include "tests/support/test_image.hpp"
 
 namespace berth::test {
 namespace {
@@ -134,6 +135,29 @@ TEST_F(RuntimeAttach, RunIRelaysStdinToItsEnd) {
   EXPECT_EQ(rc, 5) << out;
   EXPECT_EQ(out.substr(out.find_first_not_of(' ')), "3\n") << out;  // the container saw the end of stdin
   EXPECT_TRUE(all_ids().empty()) << "--rm left the container";
+}
+
+// A container that exits before the CLI has attached: its monitor may be on its way out when the
+// CLI connects (the connection queued, never served). Its output then comes from the log, once:
+// four runs at a time, many times over, each shows exactly its own line.
+TEST_F(RuntimeAttach, OutputOfARunThatEndsBeforeTheAttachIsShownOnce) {
+  char dir[] = "/tmp/berth-attach-out-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string run = berth_exe() + " --root " + quote(root().string()) + " container run -i --rm " + image() + " echo ";
+  std::string script;
+  for (int i = 0; i < 4; ++i) script += run + std::to_string(i) + " </dev/null >" + dir + "/" + std::to_string(i) + " 2>&1 & ";
+  script += "wait";
+  std::string bad;
+  for (int round = 0; round < 25 && bad.empty(); ++round) {
+    run_command("sh -c " + quote(script));
+    for (int i = 0; i < 4; ++i) {
+      std::string shown = read_text(std::string(dir) + "/" + std::to_string(i));
+      if (shown != std::to_string(i) + "\n") bad += "round " + std::to_string(round) + ": [" + shown + "] ";
+    }
+  }
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(bad, "");
+  EXPECT_TRUE(all_ids().empty()) << "--rm left a container";
 }
 
 }  // namespace

@@ -35,9 +35,10 @@ bool BuildCache::intermediate(const std::string& image_id) const {
   return std::filesystem::exists(dir_ / "images" / image_id.substr(image_id.find(':') + 1), ec);
 }
 
-std::filesystem::path BuildCache::mount_dir(const std::string& id) {
+std::filesystem::path BuildCache::mount_dir(const std::string& id, bool* created) {
   auto d = dir_ / "mounts" / sha256_hex(id);
-  std::filesystem::create_directories(d);
+  bool made = std::filesystem::create_directories(d);
+  if (created) *created = made;
   return d;
 }
 

@@ -7,6 +7,7 @@
 //   images/<image id hex>    marks an image as a build step's (intermediate, hidden by `image ls`
 //                            unless -a, as Docker hides its intermediate images)
 //   mounts/<id hex>/         RUN --mount=type=cache directories, kept between builds
+//   mounts/<id hex>.lock     their sharing= locks (flock)
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -28,8 +29,8 @@ class BuildCache {
   void put(const std::string& key, const std::string& image_id);
   // True for an image some build step produced.
   bool intermediate(const std::string& image_id) const;
-  // The directory of a cache mount `id` (created on first use).
-  std::filesystem::path mount_dir(const std::string& id);
+  // The directory of a cache mount `id` (created on first use: `*created` says so).
+  std::filesystem::path mount_dir(const std::string& id, bool* created = nullptr);
 
  private:
   std::filesystem::path dir_;

@@ -106,6 +106,7 @@ void apply_config_instruction(engine::ImageConfig& cfg, const Instruction& in, S
     cfg.author = in.args.at(0);
   } else if (k == "shell") {
     state.shell = in.args;
+    cfg.shell = in.args;  // in the image too, as Docker keeps it (a build FROM it starts with it)
   }
 }
 

@@ -19,7 +19,7 @@ struct StageShell {
 // True for the instructions apply_config_instruction handles.
 bool is_config_instruction(const std::string& keyword);
 
-// `in` is expanded already (instruction_expand.hpp). SHELL updates `state` only.
+// `in` is expanded already (instruction_expand.hpp). SHELL updates `state` and the config.
 void apply_config_instruction(engine::ImageConfig& cfg, const Instruction& in, StageShell& state);
 
 // The shell-form or exec-form command line of RUN/CMD/ENTRYPOINT as argv.

@@ -28,6 +28,8 @@ struct BuildOptions {
   bool pull = false;                                  // always pull FROM images
   std::string network = "default";                    // default|none|host (default: none, see .cpp)
   std::map<std::string, std::filesystem::path> secrets;  // --secret id=x,src=path
+  std::map<std::string, std::filesystem::path> ssh;      // --ssh id=agent socket
+  std::int64_t shm_size = 0;                          // /dev/shm of RUN steps; 0: the runtime's 64m
   BuildCancel* cancel = nullptr;                      // Ctrl-C; may be null
 };
 

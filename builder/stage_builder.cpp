@@ -147,6 +147,7 @@ void StageBuilder::from() {
   }
   if (image_) {
     cfg_ = store_.config(*image_);
+    if (!cfg_.shell.empty()) shell_.shell = cfg_.shell;
     parent_key_ = image_->id;
   } else {
     parent_key_ = "scratch";
@@ -220,7 +221,7 @@ void StageBuilder::step(const Instruction& raw, bool trigger) {
           image_ = im;
           parent_key_ = im->id;
           cfg_ = store_.config(*im);
-          if (k == "shell") shell_.shell = in.args;
+          if (!cfg_.shell.empty()) shell_.shell = cfg_.shell;
           if (k == "cmd") shell_.cmd_set = true;
           p.cached();
           return;
@@ -233,8 +234,8 @@ void StageBuilder::step(const Instruction& raw, bool trigger) {
       commit(write_copy_layer(*copy), created_by);
     } else if (is_config_instruction(k)) {
       apply_config_instruction(cfg_, in, shell_);
-      if (k == "shell" || (k == "arg" && !image_)) {
-        // Nothing in the image changes: no image of its own (SHELL lives in the stage state).
+      if (k == "arg" && !image_) {
+        // Nothing in the image changes: no image of its own.
         p.done();
         return;
       }

@@ -21,6 +21,7 @@
 namespace berth::builder {
 
 struct CopyJob;
+struct RunMountHold;
 
 // What every stage of one build shares (read-only but for the marked parts).
 struct BuildShared {
@@ -61,6 +62,8 @@ class StageBuilder {
 
   engine::Image commit(const std::optional<engine::LayerBlob>& layer, const std::string& created_by);
   std::optional<engine::LayerBlob> run(const Instruction& in, BuildProgress::Step& progress);  // stage_run.cpp
+  // The RUN's --mount list added to `spec`; what the mounts need is held in `hold` (stage_run_mounts.cpp).
+  void run_mounts(const Instruction& in, engine::ContainerSpec& spec, RunMountHold& hold);
   // COPY/ADD (stage_copy.cpp): sources opened (URLs downloaded) and planned.
   std::unique_ptr<CopyJob> prepare_copy(const Instruction& in, BuildProgress::Step& progress);
   std::optional<engine::LayerBlob> write_copy_layer(CopyJob& job);

@@ -9,6 +9,7 @@
 #include "builder/build_container.hpp"
 #include "builder/build_owner.hpp"
 #include "builder/image_rootfs.hpp"
+#include "builder/run_mounts.hpp"
 #include "builder/stage_builder.hpp"
 #include "engine/image/layer_from_upper.hpp"
 
@@ -21,17 +22,6 @@ bool predefined_arg(const std::string& n) {
   static const char* const names[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
                                       "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
   return std::any_of(std::begin(names), std::end(names), [&](const char* x) { return n == x; });
-}
-
-// `sub` inside `root` after resolving symlinks (a bind mount source must not leave its root).
-std::filesystem::path inside(const std::filesystem::path& root, const std::string& sub, const std::string& what) {
-  auto r = std::filesystem::canonical(root);
-  std::error_code ec;
-  auto p = std::filesystem::weakly_canonical(r / std::filesystem::path(sub).relative_path(), ec);
-  if (ec || !std::filesystem::exists(p)) throw UserError("mount source " + sub + " not found in the " + what);
-  auto rel = p.lexically_relative(r);
-  if (rel.empty() || *rel.begin() == "..") throw UserError("mount source " + sub + " is outside the " + what);
-  return p;
 }
 
 }  // namespace
@@ -52,61 +42,14 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
     if (predefined_arg(n)) spec.env.push_back(n + "=" + v);
   spec.working_dir = cfg_.working_dir.empty() ? "/" : cfg_.working_dir;
   spec.user = cfg_.user;
+  if (sh_.opts.shm_size > 0) spec.shm_size = sh_.opts.shm_size;
   // Without the network layer (which the builder does not link) a RUN gets a loopback-only
   // namespace by default; --network host shares the host's.
   std::string net = in.flag("network").empty() ? sh_.opts.network : in.flag("network");
   spec.network.kind = net == "host" ? engine::NetworkMode::Kind::Host : engine::NetworkMode::Kind::None;
 
-  std::vector<std::unique_ptr<MountedRootfs>> roots;  // outlive the container (declared first)
-  std::vector<std::string> targets;
-  for (const auto& m : in.mounts) {
-    engine::MountSpec ms;
-    ms.target = m.target;
-    if (m.type == "cache") {
-      std::string id = m.id.empty() ? m.target : m.id;
-      auto dir = sh_.cache.mount_dir(id);
-      if (!m.uid.empty() || !m.gid.empty())
-        if (::chown(dir.c_str(), m.uid.empty() ? 0 : std::stoul(m.uid), m.gid.empty() ? 0 : std::stoul(m.gid)) != 0)
-          throw_errno("chown", dir.string());
-      if (!m.mode.empty() && ::chmod(dir.c_str(), static_cast<mode_t>(std::stoul(m.mode, nullptr, 8))) != 0)
-        throw_errno("chmod", dir.string());
-      ms.source = dir.string();
-      ms.read_only = false;
-    } else if (m.type == "tmpfs") {
-      ms.type = engine::MountSpec::Type::Tmpfs;
-      if (!m.size.empty()) ms.options.push_back("size=" + m.size);
-    } else if (m.type == "bind") {
-      std::string source = m.source.empty() ? "." : m.source;
-      if (m.from.empty()) {
-        ms.source = inside(sh_.opts.context, source, "build context").string();
-      } else {
-        std::optional<engine::Image> im;
-        if (auto stage = earlier_stage(m.from)) im = sh_.stage_image(*stage);
-        else im = store_.get(m.from);
-        roots.push_back(std::make_unique<MountedRootfs>(im ? store_.layer_dirs(*im) : std::vector<std::filesystem::path>{}, sh_.scratch));
-        ms.source = inside(roots.back()->path(), source, "mount source " + m.from).string();
-      }
-      // Writes to a bind mount must not reach the context (BuildKit discards them): read-only.
-      ms.read_only = true;
-      ms.create_host_path = false;
-    } else if (m.type == "secret") {
-      std::string id = m.id.empty() ? std::filesystem::path(m.target).filename().string() : m.id;
-      auto s = sh_.opts.secrets.find(id);
-      if (s == sh_.opts.secrets.end()) {
-        if (m.required) fail(in, "secret " + id + " not found (give it with --secret id=" + id + ",src=PATH)");
-        continue;
-      }
-      ms.source = s->second.string();
-      if (ms.target.empty()) ms.target = "/run/secrets/" + id;
-      ms.read_only = true;
-      ms.create_host_path = false;
-    } else {
-      fail(in, "RUN --mount=type=" + m.type + " is not supported");
-    }
-    if (!ms.target.starts_with("/")) ms.target = join_workdir(spec.working_dir, ms.target);
-    targets.push_back(ms.target);
-    spec.mounts.push_back(std::move(ms));
-  }
+  RunMountHold mounts;  // outlives the container (declared first)
+  run_mounts(in, spec, mounts);
 
   BuildContainer c(rt, spec, sh_.opts.cancel);
   int rc = c.run([&](const std::string& s) { progress.output(s); });
@@ -118,7 +61,7 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
   }
   // The mount points the runtime made for the step's mounts are not part of the image.
   auto lowers = spec.lower_dirs;
-  for (const auto& t : targets) {
+  for (const auto& t : mounts.targets) {
     for (std::filesystem::path rel = std::filesystem::path(t).relative_path(); !rel.empty(); rel = rel.parent_path()) {
       if (stat_in_layers(lowers, rel.string())) break;
       std::error_code ec;

@@ -60,6 +60,28 @@ CLI::App* command_group(CLI::App& app, const std::string& name, const std::strin
   }
 }
 
+std::int64_t parse_bytes(const std::string& flag, const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  std::string unit = text.substr(i);
+  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::string units = "bkmgtp";
+  std::size_t power = unit.empty() ? 0 : units.find(unit[0]);
+  bool ok = i > 0 && power != std::string::npos &&
+            (unit.size() <= 1 || (power > 0 && (unit.substr(1) == "b" || unit.substr(1) == "ib")));
+  double value = 0;
+  if (ok) {
+    try {
+      value = std::stod(text.substr(0, i));
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok) throw UserError(flag + ": invalid size \"" + text + "\": use a number with an optional unit (b, k, m, g)");
+  for (std::size_t p = 0; p < power; ++p) value *= 1024;
+  return static_cast<std::int64_t>(value);
+}
+
 void parse_build_args(const std::vector<std::string>& in, std::map<std::string, std::string>& out) {
   for (const auto& a : in) {
     auto eq = a.find('=');

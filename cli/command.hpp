@@ -53,6 +53,10 @@ CLI::App* command_group(CLI::App& app, const std::string& name, const std::strin
 // unset), as docker and compose read them.
 void parse_build_args(const std::vector<std::string>& in, std::map<std::string, std::string>& out);
 
+// Docker's RAMInBytes: "512", "64m", "1.5g", "100MiB" (binary units, case-insensitive); a
+// UserError naming `flag` otherwise.
+std::int64_t parse_bytes(const std::string& flag, const std::string& text);
+
 // Registers the commands on `app`, which has its global options already: only those of the command
 // that `argv` names, when it names one (setting up every command's options was most of a short
 // command's own time), else all of them (for --help, and for CLI11 to report an unknown command).

@@ -23,35 +23,12 @@ struct RunFlags {
   bool privileged = false;
   std::string user, workdir, entrypoint, hostname;
   std::vector<std::string> cap_add, cap_drop, security_opt, log_opt, devices, device_cgroup_rules;
-  std::string memory, memory_swap, memory_reservation, cpuset_cpus, restart = "no", stop_signal;
+  std::string memory, memory_swap, memory_reservation, cpuset_cpus, restart = "no", stop_signal, shm_size;
   double cpus = 0;
   std::int64_t pids_limit = 0;
   int stop_timeout = -1;
   std::vector<std::string> args;  // IMAGE [COMMAND...]
 };
-
-// Docker's RAMInBytes: "512", "64m", "1.5g", "100MiB" (binary units, case-insensitive).
-std::int64_t parse_bytes(const std::string& flag, const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  std::string unit = text.substr(i);
-  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const std::string units = "bkmgtp";
-  std::size_t power = unit.empty() ? 0 : units.find(unit[0]);
-  bool ok = i > 0 && power != std::string::npos &&
-            (unit.size() <= 1 || (power > 0 && (unit.substr(1) == "b" || unit.substr(1) == "ib")));
-  double value = 0;
-  if (ok) {
-    try {
-      value = std::stod(text.substr(0, i));
-    } catch (const std::exception&) {
-      ok = false;
-    }
-  }
-  if (!ok) throw UserError(flag + ": invalid size \"" + text + "\": use a number with an optional unit (b, k, m, g)");
-  for (std::size_t p = 0; p < power; ++p) value *= 1024;
-  return static_cast<std::int64_t>(value);
-}
 
 void apply_security_opts(const std::vector<std::string>& opts, engine::ContainerSpec& spec) {
   for (const auto& o : opts) {
@@ -126,6 +103,7 @@ std::string create_from_image(const Context& ctx, const RunFlags& f) {
     throw UserError("conflicting options: cannot specify both --restart and --rm");
   auto& r = spec.resources;
   if (!f.memory.empty()) r.memory = parse_bytes("--memory", f.memory);
+  if (!f.shm_size.empty()) spec.shm_size = parse_bytes("--shm-size", f.shm_size);
   if (!f.memory_swap.empty()) r.memory_swap = f.memory_swap == "-1" ? -1 : parse_bytes("--memory-swap", f.memory_swap);
   if (!f.memory_reservation.empty()) r.memory_reservation = parse_bytes("--memory-reservation", f.memory_reservation);
   r.cpus = f.cpus;
@@ -164,6 +142,7 @@ void add_run_flags(CLI::App* cmd, RunFlags& f) {
   cmd->add_option("--security-opt", f.security_opt, "no-new-privileges[:true|false], seccomp=unconfined")
       ->allow_extra_args(false);
   cmd->add_option("-m,--memory", f.memory, "Memory limit (64m, 1g)");
+  cmd->add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
   cmd->add_option("--memory-swap", f.memory_swap, "Memory plus swap limit, -1 for unlimited swap");
   cmd->add_option("--memory-reservation", f.memory_reservation, "Memory soft limit");
   cmd->add_option("--cpus", f.cpus, "Number of CPUs (1.5)");

@@ -9,14 +9,15 @@
 
 #include "base/error.hpp"
 #include "builder/image_build.hpp"
+#include "builder/ssh_agent_spec.hpp"
 #include "cli/command.hpp"
 
 namespace berth::cli {
 namespace {
 
 struct BuildFlags {
-  std::vector<std::string> tags, build_args, secrets;
-  std::string file, target, network = "default", progress = "auto", context;
+  std::vector<std::string> tags, build_args, secrets, ssh;
+  std::string file, target, network = "default", progress = "auto", context, shm_size;
   bool no_cache = false, pull = false, quiet = false;
 };
 
@@ -57,6 +58,8 @@ const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"default", "none", "host"}));
   cmd->add_option("--progress", f->progress, "auto, tty, plain")->check(CLI::IsMember({"auto", "tty", "plain", "quiet"}));
   cmd->add_option("--secret", f->secrets, "A secret for RUN --mount=type=secret: id=ID,src=PATH")->allow_extra_args(false);
+  cmd->add_option("--ssh", f->ssh, "An ssh agent for RUN --mount=type=ssh: default or ID[=SOCKET]")->allow_extra_args(false);
+  cmd->add_option("--shm-size", f->shm_size, "Size of /dev/shm in RUN steps (default 64m)");
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image id");
   cmd->add_option("context", f->context, "The build context directory")->required();
   cmd->callback([&ctx, f] {
@@ -70,10 +73,12 @@ const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
       o.tags = f->tags;
       parse_build_args(f->build_args, o.build_args);
       parse_secrets(f->secrets, o.secrets);
+      for (const auto& s : f->ssh) o.ssh.insert(builder::ssh_agent_spec(s));
       o.target = f->target;
       o.no_cache = f->no_cache;
       o.pull = f->pull;
       o.network = f->network;
+      if (!f->shm_size.empty()) o.shm_size = parse_bytes("--shm-size", f->shm_size);
       if (f->progress == "auto") f->progress = ctx.global.progress;  // `berth --progress X image build`
       auto mode = builder::BuildProgress::Mode::Plain;
       if (f->quiet || f->progress == "quiet") mode = builder::BuildProgress::Mode::Quiet;

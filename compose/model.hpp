@@ -32,7 +32,8 @@ struct BuildConfig {
     bool no_cache = false;
     bool pull = false;
     std::vector<std::string> secrets;    // top-level secrets RUN --mount=type=secret may read
-    // Keys berth's builder does not use (ssh, cache_to, platforms, ...): "file:line: path", warned
+    std::vector<std::string> ssh;        // "ID" or "ID=SOCKET" (builder/ssh_agent_spec.hpp)
+    // Keys berth's builder does not use (cache_to, platforms, ...): "file:line: path", warned
     // about when the service is built.
     std::vector<std::string> unused;
 };

@@ -92,6 +92,12 @@ json service_json(const Service& s) {
         list(b, "extra_hosts", s.build->extra_hosts);
         if (s.build->no_cache) b["no_cache"] = true;
         if (s.build->pull) b["pull"] = true;
+        list(b, "ssh", s.build->ssh);
+        if (!s.build->secrets.empty()) {
+            json sec = json::array();
+            for (const auto& name : s.build->secrets) sec.push_back({{"source", name}});
+            b["secrets"] = std::move(sec);
+        }
         j["build"] = std::move(b);
     }
     str(j, "pull_policy", s.pull_policy);

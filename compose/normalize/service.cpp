@@ -47,17 +47,19 @@ BuildConfig build(const Node& v, const std::string& path) {
         else if (k == "platforms") b.platforms = string_list(x, kp), b.unused.push_back(where(x.mark) + kp);
         else if (k == "labels") b.labels = list_or_map(x, kp);
         else if (k == "network") b.network = str(x, kp);
-        else if (k == "shm_size") b.shm_size = bytes(x, kp), b.unused.push_back(where(x.mark) + kp);
+        else if (k == "shm_size") b.shm_size = bytes(x, kp);
         else if (k == "extra_hosts") {
             for (auto& [h, ip] : list_or_map(x, kp, nullptr, true)) b.extra_hosts.push_back(h + ":" + ip);
             b.unused.push_back(where(x.mark) + kp);
         }
         else if (k == "no_cache") b.no_cache = boolean(x, kp);
         else if (k == "pull") b.pull = boolean(x, kp);
-        else if (k == "secrets") {
+        else if (k == "ssh") {
+            for (const auto& [id, sock] : list_or_map(x, kp)) b.ssh.push_back(sock.empty() ? id : id + "=" + sock);
+        } else if (k == "secrets") {
             for (const auto& r : file_refs(x, kp, true)) b.secrets.push_back(r.source);
         } else {
-            // ssh, additional_contexts, isolation, privileged, ulimits, entitlements, ... and the
+            // additional_contexts, isolation, privileged, ulimits, entitlements, ... and the
             // x- extensions (which nobody expects to be used)
             if (k.rfind("x-", 0) != 0) b.unused.push_back(where(x.mark) + kp);
         }

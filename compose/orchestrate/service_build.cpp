@@ -9,6 +9,7 @@
 #include "base/log.hpp"
 #include "builder/build_cache.hpp"
 #include "builder/image_build.hpp"
+#include "builder/ssh_agent_spec.hpp"
 #include "builder/temp_dir.hpp"
 #include "engine/image/image_store.hpp"
 #include "engine/image/layer_from_upper.hpp"
@@ -49,6 +50,14 @@ std::string build_service(const StatePaths& paths, const Project& p, const Servi
   o.no_cache = b.no_cache || flags.no_cache;
   o.pull = b.pull || flags.pull;
   if (!b.network.empty()) o.network = b.network;
+  if (b.shm_size) o.shm_size = *b.shm_size;
+  for (const auto& spec : b.ssh) {
+    auto eq = spec.find('=');  // a relative socket path is the project directory's
+    if (eq != std::string::npos && !fs::path(spec.substr(eq + 1)).is_absolute())
+      o.ssh.insert(builder::ssh_agent_spec(spec.substr(0, eq + 1) + (fs::path(p.working_dir) / spec.substr(eq + 1)).string()));
+    else
+      o.ssh.insert(builder::ssh_agent_spec(spec));
+  }
   for (const auto& name : b.secrets) {
     auto it = p.secrets.find(name);
     if (it == p.secrets.end() || it->second.file.empty())

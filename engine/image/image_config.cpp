@@ -93,6 +93,7 @@ ImageConfig parse_image_config(std::string_view text) {
   c.exposed_ports = object_keys(cfg, "ExposedPorts");
   c.volumes = object_keys(cfg, "Volumes");
   if (auto o = opt_array(cfg, "OnBuild")) c.onbuild = *o;
+  if (auto o = opt_array(cfg, "Shell")) c.shell = *o;
   if (auto l = cfg.find("Labels"); l != cfg.end() && !l->is_null()) {
     if (!l->is_object()) bad_field("config.Labels", "expected an object");
     for (auto& [k, v] : l->items()) {
@@ -135,6 +136,7 @@ std::string serialize_image_config(const ImageConfig& c) {
   }
   if (!c.labels.empty()) cfg["Labels"] = c.labels;
   if (!c.onbuild.empty()) cfg["OnBuild"] = c.onbuild;
+  if (!c.shell.empty()) cfg["Shell"] = c.shell;
   if (c.healthcheck) {
     json h = json::object();
     h["Test"] = c.healthcheck->test;

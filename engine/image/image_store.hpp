@@ -85,6 +85,7 @@ struct ImageConfig {
   std::string stop_signal;
   std::optional<Healthcheck> healthcheck;
   std::vector<std::string> onbuild;  // ONBUILD triggers, kept for a builder to run
+  std::vector<std::string> shell;    // SHELL: the shell of RUN/CMD/ENTRYPOINT shell forms in builds FROM it
   std::string architecture;  // "amd64"
   std::string os;            // "linux"
   std::string created;       // RFC 3339, may be empty

@@ -55,6 +55,21 @@ TEST_F(BuildTest, RunMountsBindTmpfsSecretAndShell) {
   EXPECT_EQ(out.find("s3cr3t"), std::string::npos);
 }
 
+// SHELL is kept in the image's config (as Docker keeps it) and a build FROM that image starts
+// with it.
+TEST_F(BuildTest, ShellIsInTheConfigAndABuildFromTheImageUsesIt) {
+  write("Dockerfile", "FROM berth-test/busybox\nSHELL [\"/bin/sh\", \"-ec\"]\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:shell", &out), 0) << out;
+  ASSERT_EQ(berth("image inspect built:shell", &out), 0) << out;
+  EXPECT_NE(out.find("\"Shell\": [\n"), std::string::npos) << out;
+  write("Dockerfile", "FROM built:shell\nRUN echo $- > /flags\nCMD cat /flags\n");
+  ASSERT_EQ(build("-t built:shellchild", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:shellchild", &out), 0) << out;
+  EXPECT_NE(out.find('e'), std::string::npos) << "RUN did not use the base image's SHELL: " << out;
+  berth("image rm built:shellchild built:shell");
+}
+
 TEST_F(BuildTest, OnbuildTriggersRunInTheChild) {
   write("Dockerfile", "FROM berth-test/busybox\nONBUILD RUN echo triggered > /onbuild.txt\nLABEL role=base\n");
   std::string out;

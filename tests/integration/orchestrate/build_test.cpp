@@ -1,6 +1,10 @@
 // `build:` in the project file: up builds what is missing, once per image; --build rebuilds
 // (an unchanged one from the cache, recreating nothing); a changed copied file recreates its
 // service; berth build; --no-build; down --rmi local; a failing step names the Dockerfile line.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -115,6 +119,35 @@ TEST_F(BuildTest, BuildCommandNoBuildAndBuildArgs) {
   EXPECT_NE(berth("build nosuch", &out), 0);
   EXPECT_NE(out.find("no such service: nosuch"), std::string::npos) << out;
   berth("down --rmi all");
+}
+
+// build.shm_size and build.ssh (a socket path relative to the project) reach the RUN steps, and
+// `config` prints them; neither is warned about as unused.
+TEST_F(BuildTest, ShmSizeAndSshReachTheBuild) {
+  fs::path sock = dir_ / "agent.sock";
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  write(R"(services:
+  one:
+    build:
+      shm_size: 8m
+      ssh: ["default=agent.sock"]
+      dockerfile_inline: |
+        FROM berth-examples/busybox:latest
+        RUN --mount=type=ssh sh -c 'test -S "$$SSH_AUTH_SOCK" && df -k /dev/shm | tail -1 | awk "{print \$$2}"' > /x
+    command: ["cat", "/x"]
+)");
+  std::string out;
+  ASSERT_EQ(berth("config", &out), 0) << out;
+  EXPECT_NE(out.find("default=agent.sock"), std::string::npos) << out;
+  ASSERT_EQ(berth("run --rm -T one", &out), 0) << out;
+  EXPECT_NE(out.find("8192\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("not used"), std::string::npos) << out;
+  ::close(fd);
+  berth("down --rmi local");
 }
 
 TEST_F(BuildTest, DockerfileInlineBuildsAndLeavesNoTemporaryFile) {

@@ -9,6 +9,7 @@
 #include "builder/build_container.hpp"
 #include "builder/build_owner.hpp"
 #include "builder/image_rootfs.hpp"
+#include "builder/run_network.hpp"
 #include "builder/stage_builder.hpp"
 #include "engine/image/layer_from_upper.hpp"
 
@@ -52,10 +53,16 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
     if (predefined_arg(n)) spec.env.push_back(n + "=" + v);
   spec.working_dir = cfg_.working_dir.empty() ? "/" : cfg_.working_dir;
   spec.user = cfg_.user;
-  // Without the network layer (which the builder does not link) a RUN gets a loopback-only
-  // namespace by default; --network host shares the host's.
+  // host shares the host's network; otherwise the step gets a namespace of its own, which the
+  // caller's RunNetwork joins to the build bridge (default) once the container exists, or which
+  // keeps loopback only (none, or no RunNetwork given).
   std::string net = in.flag("network").empty() ? sh_.opts.network : in.flag("network");
-  spec.network.kind = net == "host" ? engine::NetworkMode::Kind::Host : engine::NetworkMode::Kind::None;
+  auto mode = net == "host" ? RunNetworkMode::Host : net == "none" ? RunNetworkMode::None : RunNetworkMode::Default;
+  RunNetwork* network = sh_.opts.run_network;
+  spec.network.kind = mode == RunNetworkMode::Host                ? engine::NetworkMode::Kind::Host
+                      : mode == RunNetworkMode::Default && network ? engine::NetworkMode::Kind::New
+                                                                   : engine::NetworkMode::Kind::None;
+  if (network) spec.resolv_conf = network->resolv_conf(mode);
 
   std::vector<std::unique_ptr<MountedRootfs>> roots;  // outlive the container (declared first)
   std::vector<std::string> targets;
@@ -109,6 +116,9 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
   }
 
   BuildContainer c(rt, spec, sh_.opts.cancel);
+  // Declared after the container: detached (veth deleted, address released) before it goes.
+  std::unique_ptr<RunNetwork::Lease> lease;
+  if (network) lease = network->join(rt, rt.inspect(spec.name), mode);
   int rc = c.run([&](const std::string& s) { progress.output(s); });
   if (rc != 0) {
     std::string cmd;

@@ -28,6 +28,7 @@ struct BuildOptions {
   bool no_cache = false;
   bool pull = false;                                  // always pull FROM images
   std::string network = "default";                    // default|none|host
+  std::vector<std::string> extra_hosts;                // --add-host NAME:IP (RUN's /etc/hosts, via run_network)
   // What gives RUN steps their network (a bridge for "default"; may be null: loopback only).
   RunNetwork* run_network = nullptr;
   std::map<std::string, std::filesystem::path> secrets;  // --secret id=x,src=path

@@ -78,7 +78,8 @@ const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
       o.pull = f->pull;
       o.network = f->network;
       std::optional<compose::orchestrate::BuildNetwork> network;
-      with_context("--add-host", [&] { network.emplace(ctx.global.state(), f->add_hosts); });
+      o.extra_hosts = f->add_hosts;
+      with_context("--add-host", [&] { network.emplace(ctx.global.state(), o.extra_hosts); });
       o.run_network = &*network;
       if (f->progress == "auto") f->progress = ctx.global.progress;  // `berth --progress X image build`
       auto mode = builder::BuildProgress::Mode::Plain;

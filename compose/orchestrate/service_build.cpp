@@ -58,7 +58,8 @@ std::string build_service(const StatePaths& paths, const Project& p, const Servi
   }
   // RUN steps on the build bridge; a bad extra host fails before any step.
   std::optional<BuildNetwork> network;
-  with_context("service " + s.name + ": build.extra_hosts", [&] { network.emplace(paths, b.extra_hosts); });
+  o.extra_hosts = b.extra_hosts;
+  with_context("service " + s.name + ": build.extra_hosts", [&] { network.emplace(paths, o.extra_hosts); });
   o.run_network = &*network;
   builder::BuildProgress progress(stderr, flags.quiet ? builder::BuildProgress::Mode::Quiet
                                           : flags.tty  ? builder::BuildProgress::Mode::Tty

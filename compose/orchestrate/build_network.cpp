@@ -68,12 +68,17 @@ network::NetworkInfo BuildNetwork::ready() {
   spec.name = kName;
   spec.labels = {{"berth.build", "true"}};
   info_ = nm_.ensure(spec);
-  // Addresses of steps of a build that was killed (its containers are gone: the builder swept
-  // them before the first step) go back to the pool.
-  engine::Runtime rt(paths_);
-  for (const auto& id : info_->containers)
-    if (container_id_like(id) && !rt.find(id)) nm_.release(id);
+  release_stale(*info_);
   return *info_;
+}
+
+std::size_t BuildNetwork::release_stale(const network::NetworkInfo& n) {
+  engine::Runtime rt(paths_);
+  std::vector<std::string> stale;
+  for (const auto& id : n.containers)
+    if (container_id_like(id) && !rt.find(id)) stale.push_back(id);
+  if (!stale.empty()) nm_.release(stale);
+  return stale.size();
 }
 
 std::string BuildNetwork::resolv_conf(builder::RunNetworkMode mode) {
@@ -110,9 +115,10 @@ std::unique_ptr<builder::RunNetwork::Lease> BuildNetwork::join(engine::Runtime& 
   return lease;
 }
 
+// Also at the end of a build that never used the network: what a killed build left (the
+// network, the addresses of its steps, whose containers the builder has swept by now) goes.
 void BuildNetwork::leave() noexcept {
   std::lock_guard lock(mu_);
-  if (!using_) return;
   using_.reset();
   info_.reset();
   try {
@@ -120,7 +126,7 @@ void BuildNetwork::leave() noexcept {
     auto alone = FileLock::try_acquire(lock_path(paths_));
     if (!alone) return;
     auto n = nm_.find(kName);
-    if (n && n->containers.empty()) nm_.remove(kName);
+    if (n && release_stale(*n) == n->containers.size()) nm_.remove(kName);
   } catch (const std::exception& e) {
     log::warn("removing network {}: {}", kName, e.what());
   }

@@ -39,6 +39,9 @@ class BuildNetwork final : public builder::RunNetwork {
  private:
   class Attached;
   network::NetworkInfo ready();  // the caller holds mu_
+  // Gives back the addresses of steps of a killed build (their containers are gone: the builder
+  // sweeps them before its first step); returns how many.
+  std::size_t release_stale(const network::NetworkInfo& n);
   void leave() noexcept;
 
   StatePaths paths_;

@@ -52,14 +52,15 @@ TEST_F(BuildNetworkTest, DefaultRunIsOnABridgeWithNatDnsAndExtraHostsAndLeavesNo
          "echo ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)\n"  // a new namespace inherits the host's
          // berth records the ip_forward it changes host-wide: keep this namespace's record apart.
          "mkdir -p /run/berth-net && mount -t tmpfs tmpfs /run/berth-net || exit 90\n"
-         "ip netns add " << ns << " || exit 91\n"
-         "ip link add " << ns << " type veth peer name eth0 netns " << ns << " || exit 92\n"
+         // The outside machine: a namespace held by a `sleep` (no file of it anywhere).
+         "unshare --net sleep 120 & out=$!\n"
+         "for i in $(seq 100); do [ \"$(readlink /proc/$out/ns/net)\" != \"$(readlink /proc/self/ns/net)\" ] && break; sleep 0.02; done\n"
+         "ip link add " << ns << " type veth peer name eth0 netns $out || exit 92\n"
          "ip addr add 198.18.0.1/24 dev " << ns << " && ip link set " << ns << " up\n"
-         "ip -n " << ns << " addr add 198.18.0.2/24 dev eth0 && ip -n " << ns << " link set eth0 up\n"
-         "ip -n " << ns << " link set lo up\n"
-         // The outside machine has no route back to the build subnet: only a masqueraded
-         // connection can be answered. Its web server logs the client's address.
-         "ip netns exec " << ns << " busybox httpd -f -v -p 198.18.0.2:8080 -h " << d << "/www 2> " << d << "/httpd.log &\n"
+         "nsenter -t $out -n sh -c 'ip addr add 198.18.0.2/24 dev eth0 && ip link set eth0 up && ip link set lo up'\n"
+         // It has no route back to the build subnet: only a masqueraded connection can be
+         // answered. Its web server logs the client's address.
+         "nsenter -t $out -n busybox httpd -f -v -p 198.18.0.2:8080 -h " << d << "/www 2> " << d << "/httpd.log &\n"
          "srv=$!\n"
          "BERTH_DNS_UPSTREAMS=127.0.0.1:1 " << berth_cmd() << "image build --progress plain --add-host db.test:192.0.2.77 "
          "--add-host gw.test:host-gateway '" << ctx_.string() << "' > " << d << "/build.log 2>&1 &\n"
@@ -72,7 +73,7 @@ TEST_F(BuildNetworkTest, DefaultRunIsOnABridgeWithNatDnsAndExtraHostsAndLeavesNo
          "kill $srv; wait $srv\n"
          "ip -o link > " << d << "/links-after.txt; nft list tables > " << d << "/tables-after.txt\n"
          "echo ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)\n"
-         "ip netns del " << ns << "\n";
+         "kill $out; wait $out; exit 0\n";
   std::string out;
   ASSERT_EQ(run_command("unshare --net --mount --propagation private sh " + d + "/net.sh", &out), 0) << out;
   auto read = [&](const char* f) {

@@ -117,8 +117,10 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
 
   BuildContainer c(rt, spec, sh_.opts.cancel);
   // Declared after the container: detached (veth deleted, address released) before it goes.
+  // Without a bridge or extra hosts there is nothing to join (and no record to read).
   std::unique_ptr<RunNetwork::Lease> lease;
-  if (network) lease = network->join(rt, rt.inspect(spec.name), mode);
+  if (network && (mode == RunNetworkMode::Default || !sh_.opts.extra_hosts.empty()))
+    lease = network->join(rt, rt.inspect(spec.name), mode);
   int rc = c.run([&](const std::string& s) { progress.output(s); });
   if (rc != 0) {
     std::string cmd;

@@ -15,6 +15,7 @@
 
 #include "network/naming.hpp"
 #include "network/netlink.hpp"
+#include "network/network_manager.hpp"
 #include "tests/support/privileged.hpp"
 #include "tests/support/test_image.hpp"
 
@@ -37,6 +38,14 @@ class BuildTest : public ::testing::Test {
   void TearDown() override {
     if (dir_.empty()) return;
     EXPECT_TRUE(nothing_left()) << leftovers_;
+    // A build network left by a failure would outlive the root it belongs to: take it away.
+    if (fs::exists(root_ / "networks" / "berth-build.json")) {
+      try {
+        network::NetworkManager(StatePaths{root_, root_ / "run"}).remove("berth-build", true);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "removing the build network: " << e.what();
+      }
+    }
     fs::remove_all(dir_);
   }
 

@@ -42,6 +42,7 @@ TEST_F(BuildNetworkTest, DefaultRunIsOnABridgeWithNatDnsAndExtraHostsAndLeavesNo
         "FROM berth-test/busybox\n"
         "RUN echo \"addr=$(ip -o -4 addr show eth0 | awk '{print $4}')\"; ip route; "
         "echo links=$(ls /sys/class/net | tr '\\n' ,); cat /etc/resolv.conf /etc/hosts; "
+        "echo \"dns=$(nslookup probe.test 2>&1 | tr '\\n' ' ')\"; "
         "echo \"got=$(printf 'GET /hello.txt HTTP/1.0\\r\\n\\r\\n' | nc -w 5 198.18.0.2 8080 | tail -n 1)\"; sleep 2\n");
   fs::create_directories(dir_ / "www");
   std::ofstream(dir_ / "www" / "hello.txt") << "hello-from-outside\n";
@@ -95,6 +96,12 @@ TEST_F(BuildNetworkTest, DefaultRunIsOnABridgeWithNatDnsAndExtraHostsAndLeavesNo
   EXPECT_NE(log.find(addr + "\t"), std::string::npos) << log;
   EXPECT_NE(log.find("192.0.2.77\tdb.test"), std::string::npos) << log;
   EXPECT_NE(log.find(gw + "\tgw.test"), std::string::npos) << log;
+  // The embedded DNS answers on the gateway (for a name its upstream cannot resolve: SERVFAIL).
+  auto dns_at = log.find("dns=Server:");
+  ASSERT_NE(dns_at, std::string::npos) << log;
+  std::string dns = log.substr(dns_at, log.find('\n', dns_at) - dns_at);
+  EXPECT_NE(dns.find(gw + ":53"), std::string::npos) << dns;
+  EXPECT_NE(dns.find("SERVFAIL"), std::string::npos) << dns;
   // Out through the bridge, masqueraded: the server saw the host's address, not the step's.
   EXPECT_NE(log.find("got=hello-from-outside"), std::string::npos) << log;
   std::string served = read("httpd.log");

@@ -13,6 +13,7 @@
 #include "base/paths.hpp"
 #include "builder/build_cancel.hpp"
 #include "builder/build_progress.hpp"
+#include "builder/run_network.hpp"
 #include "engine/runtime/runtime.hpp"
 
 namespace berth::builder {
@@ -26,7 +27,10 @@ struct BuildOptions {
   std::string target;
   bool no_cache = false;
   bool pull = false;                                  // always pull FROM images
-  std::string network = "default";                    // default|none|host (default: none, see .cpp)
+  std::string network = "default";                    // default|none|host
+  std::vector<std::string> extra_hosts;                // --add-host NAME:IP (RUN's /etc/hosts, via run_network)
+  // What gives RUN steps their network (a bridge for "default"; may be null: loopback only).
+  RunNetwork* run_network = nullptr;
   std::map<std::string, std::filesystem::path> secrets;  // --secret id=x,src=path
   std::map<std::string, std::filesystem::path> ssh;      // --ssh id=agent socket
   std::int64_t shm_size = 0;                          // /dev/shm of RUN steps; 0: the runtime's 64m

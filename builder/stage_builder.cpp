@@ -206,6 +206,13 @@ void StageBuilder::step(const Instruction& raw, bool trigger) {
     std::vector<std::string> run_args = args_in_effect();
     std::vector<std::string> parts{parent_key_, step_text(in, shell_)};
     parts.insert(parts.end(), run_args.begin(), run_args.end());
+    if (k == "run") {
+      // As in BuildKit's exec op, the build's network mode and extra hosts are part of a RUN's
+      // key (only when set: the keys of existing cache entries stay what they were).
+      if (in.flag("network").empty() && !sh_.opts.network.empty() && sh_.opts.network != "default")
+        parts.push_back("network=" + sh_.opts.network);
+      for (const auto& h : sh_.opts.extra_hosts) parts.push_back("add-host=" + h);
+    }
 
     // COPY/ADD: the sources are planned (and hashed) before the lookup; they are written only on a miss.
     std::unique_ptr<CopyJob> copy;

@@ -10,6 +10,7 @@
 #include "builder/build_owner.hpp"
 #include "builder/image_rootfs.hpp"
 #include "builder/run_mounts.hpp"
+#include "builder/run_network.hpp"
 #include "builder/stage_builder.hpp"
 #include "engine/image/layer_from_upper.hpp"
 
@@ -43,15 +44,26 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
   spec.working_dir = cfg_.working_dir.empty() ? "/" : cfg_.working_dir;
   spec.user = cfg_.user;
   if (sh_.opts.shm_size > 0) spec.shm_size = sh_.opts.shm_size;
-  // Without the network layer (which the builder does not link) a RUN gets a loopback-only
-  // namespace by default; --network host shares the host's.
+  // host shares the host's network; otherwise the step gets a namespace of its own, which the
+  // caller's RunNetwork joins to the build bridge (default) once the container exists, or which
+  // keeps loopback only (none, or no RunNetwork given).
   std::string net = in.flag("network").empty() ? sh_.opts.network : in.flag("network");
-  spec.network.kind = net == "host" ? engine::NetworkMode::Kind::Host : engine::NetworkMode::Kind::None;
+  auto mode = net == "host" ? RunNetworkMode::Host : net == "none" ? RunNetworkMode::None : RunNetworkMode::Default;
+  RunNetwork* network = sh_.opts.run_network;
+  spec.network.kind = mode == RunNetworkMode::Host                ? engine::NetworkMode::Kind::Host
+                      : mode == RunNetworkMode::Default && network ? engine::NetworkMode::Kind::New
+                                                                   : engine::NetworkMode::Kind::None;
+  if (network) spec.resolv_conf = network->resolv_conf(mode);
 
   RunMountHold mounts;  // outlives the container (declared first)
   run_mounts(in, spec, mounts);
 
   BuildContainer c(rt, spec, sh_.opts.cancel);
+  // Declared after the container: detached (veth deleted, address released) before it goes.
+  // Without a bridge or extra hosts there is nothing to join (and no record to read).
+  std::unique_ptr<RunNetwork::Lease> lease;
+  if (network && (mode == RunNetworkMode::Default || !sh_.opts.extra_hosts.empty()))
+    lease = network->join(rt, rt.inspect(spec.name), mode);
   int rc = c.run([&](const std::string& s) { progress.output(s); });
   if (rc != 0) {
     std::string cmd;

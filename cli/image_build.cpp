@@ -11,12 +11,13 @@
 #include "builder/image_build.hpp"
 #include "builder/ssh_agent_spec.hpp"
 #include "cli/command.hpp"
+#include "compose/orchestrate/build_network.hpp"
 
 namespace berth::cli {
 namespace {
 
 struct BuildFlags {
-  std::vector<std::string> tags, build_args, secrets, ssh;
+  std::vector<std::string> tags, build_args, secrets, ssh, add_hosts;
   std::string file, target, network = "default", progress = "auto", context, shm_size;
   bool no_cache = false, pull = false, quiet = false;
 };
@@ -54,8 +55,10 @@ const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
   cmd->add_option("--target", f->target, "Build this stage (and what it needs) only");
   cmd->add_flag("--no-cache", f->no_cache, "Run every step, ignoring the build cache");
   cmd->add_flag("--pull", f->pull, "Always pull the FROM images");
-  cmd->add_option("--network", f->network, "Network of RUN steps: default (loopback only), none, host")
+  cmd->add_option("--network", f->network, "Network of RUN steps: default (a bridge with NAT), none, host")
       ->check(CLI::IsMember({"default", "none", "host"}));
+  cmd->add_option("--add-host", f->add_hosts, "A line in /etc/hosts of RUN steps: HOST:IP (IP may be host-gateway)")
+      ->allow_extra_args(false);
   cmd->add_option("--progress", f->progress, "auto, tty, plain")->check(CLI::IsMember({"auto", "tty", "plain", "quiet"}));
   cmd->add_option("--secret", f->secrets, "A secret for RUN --mount=type=secret: id=ID,src=PATH")->allow_extra_args(false);
   cmd->add_option("--ssh", f->ssh, "An ssh agent for RUN --mount=type=ssh: default or ID[=SOCKET]")->allow_extra_args(false);
@@ -79,6 +82,10 @@ const CommandRegistration reg(312, {"image"}, [](CLI::App& app, Context& ctx) {
       o.pull = f->pull;
       o.network = f->network;
       if (!f->shm_size.empty()) o.shm_size = parse_bytes("--shm-size", f->shm_size);
+      std::optional<compose::orchestrate::BuildNetwork> network;
+      o.extra_hosts = f->add_hosts;
+      with_context("--add-host", [&] { network.emplace(ctx.global.state(), o.extra_hosts); });
+      o.run_network = &*network;
       if (f->progress == "auto") f->progress = ctx.global.progress;  // `berth --progress X image build`
       auto mode = builder::BuildProgress::Mode::Plain;
       if (f->quiet || f->progress == "quiet") mode = builder::BuildProgress::Mode::Quiet;

@@ -46,11 +46,16 @@ BuildConfig build(const Node& v, const std::string& path) {
         else if (k == "tags") b.tags = string_list(x, kp);
         else if (k == "platforms") b.platforms = string_list(x, kp), b.unused.push_back(where(x.mark) + kp);
         else if (k == "labels") b.labels = list_or_map(x, kp);
-        else if (k == "network") b.network = str(x, kp);
+        else if (k == "network") {
+            b.network = str(x, kp);
+            // What BuildKit (and berth's builder) can give RUN steps; not a project network.
+            if (b.network != "default" && b.network != "none" && b.network != "host")
+                fail(x, kp, "unsupported network mode \"" + b.network + "\" (default, none or host)");
+        }
         else if (k == "shm_size") b.shm_size = bytes(x, kp);
         else if (k == "extra_hosts") {
+            require_one_line(x, kp);
             for (auto& [h, ip] : list_or_map(x, kp, nullptr, true)) b.extra_hosts.push_back(h + ":" + ip);
-            b.unused.push_back(where(x.mark) + kp);
         }
         else if (k == "no_cache") b.no_cache = boolean(x, kp);
         else if (k == "pull") b.pull = boolean(x, kp);

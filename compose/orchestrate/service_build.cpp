@@ -11,6 +11,7 @@
 #include "builder/image_build.hpp"
 #include "builder/ssh_agent_spec.hpp"
 #include "builder/temp_dir.hpp"
+#include "compose/orchestrate/build_network.hpp"
 #include "engine/image/image_store.hpp"
 #include "engine/image/layer_from_upper.hpp"
 
@@ -64,6 +65,11 @@ std::string build_service(const StatePaths& paths, const Project& p, const Servi
       throw UserError("service " + s.name + ": build secret " + name + " is not a file secret of the project");
     o.secrets[name] = it->second.file;
   }
+  // RUN steps on the build bridge; a bad extra host fails before any step.
+  std::optional<BuildNetwork> network;
+  o.extra_hosts = b.extra_hosts;
+  with_context("service " + s.name + ": build.extra_hosts", [&] { network.emplace(paths, o.extra_hosts); });
+  o.run_network = &*network;
   builder::BuildProgress progress(stderr, flags.quiet ? builder::BuildProgress::Mode::Quiet
                                           : flags.tty  ? builder::BuildProgress::Mode::Tty
                                                        : builder::BuildProgress::Mode::Plain);

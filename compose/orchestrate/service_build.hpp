@@ -2,7 +2,8 @@
 // Building a service's image from its `build:` section with berth's own builder
 // (builder/image_build.hpp), as docker compose builds: named `image:` or "<project>-<service>",
 // the section's args (a bare name takes the value from the project's environment), target,
-// dockerfile or dockerfile_inline, network, no_cache, pull, tags, labels and secrets.
+// dockerfile or dockerfile_inline, network and extra_hosts (compose/orchestrate/build_network.hpp),
+// no_cache, pull, tags, labels and secrets.
 #include <map>
 #include <string>
 

@@ -1,7 +1,7 @@
 #pragma once
 // A build context and a state root in a temporary directory, `berth image build` through the real
 // CLI. TearDown checks that no build left anything behind: no container, no mount under the root,
-// no staging directory.
+// no staging directory, no build network (bridge, nft tables).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -13,6 +13,9 @@
 #include <regex>
 #include <string>
 
+#include "network/naming.hpp"
+#include "network/netlink.hpp"
+#include "network/network_manager.hpp"
 #include "tests/support/privileged.hpp"
 #include "tests/support/test_image.hpp"
 
@@ -35,6 +38,14 @@ class BuildTest : public ::testing::Test {
   void TearDown() override {
     if (dir_.empty()) return;
     EXPECT_TRUE(nothing_left()) << leftovers_;
+    // A build network left by a failure would outlive the root it belongs to: take it away.
+    if (fs::exists(root_ / "networks" / "berth-build.json")) {
+      try {
+        network::NetworkManager(StatePaths{root_, root_ / "run"}).remove("berth-build", true);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "removing the build network: " << e.what();
+      }
+    }
     fs::remove_all(dir_);
   }
 
@@ -61,7 +72,13 @@ class BuildTest : public ::testing::Test {
         if (fs::exists(cg)) leftovers_ += "cgroup " + cg.string() + "\n";
       }
     }
+    // The build network of RUN steps goes with the build that used it last.
+    std::string bridge = network::bridge_name(root_, "berth-build");
+    if (network::Netlink().ifindex(bridge)) leftovers_ += "bridge " + bridge + "\n";
     std::string out;
+    run_command("nft list tables", &out);
+    if (out.find(network::table_name(bridge)) != std::string::npos) leftovers_ += "nft table " + network::table_name(bridge) + "\n";
+    if (fs::exists(root_ / "networks" / "berth-build.json")) leftovers_ += "network record berth-build\n";
     run_command("grep -c '" + root_.string() + "' /proc/self/mountinfo", &out);
     if (std::stoi(out) != 0) leftovers_ += "mounts under " + root_.string() + "\n";
     return leftovers_.empty();

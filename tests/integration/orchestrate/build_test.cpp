@@ -182,5 +182,44 @@ TEST_F(BuildTest, AFailingStepNamesTheDockerfileLineAndLeavesNoContainer) {
   EXPECT_EQ(containers, "") << "no build container is left";
 }
 
+// build.network and build.extra_hosts reach the RUN steps (they were ignored, with a warning);
+// the build network goes with the build; a network mode BuildKit has not is one error naming
+// the file and line.
+TEST_F(BuildTest, BuildNetworkAndExtraHostsReachTheRunSteps) {
+  write(R"(services:
+  isolated:
+    build:
+      context: ./net
+      network: none
+      extra_hosts: ["db.test:192.0.2.77", "gw.test=host-gateway"]
+    image: netcheck-none:1
+  bridged:
+    build:
+      context: ./net
+      extra_hosts:
+        db.test: 192.0.2.78
+    image: netcheck-default:1
+)");
+  fs::create_directories(dir_ / "net");
+  std::ofstream(dir_ / "net" / "Dockerfile")
+      << "FROM berth-examples/busybox:latest\n"
+         "RUN ls /sys/class/net | tr '\\n' , > /links && grep test /etc/hosts > /hosts.seen\n"
+         "CMD cat /links /hosts.seen\n";
+  std::string out;
+  ASSERT_EQ(berth("build", &out), 0) << out;
+  EXPECT_EQ(out.find("extra_hosts is not used"), std::string::npos) << out;
+  ASSERT_EQ(berth_root("container run --rm netcheck-none:1", &out), 0) << out;
+  EXPECT_EQ(out, "lo,192.0.2.77\tdb.test\n127.0.0.1\tgw.test\n");
+  ASSERT_EQ(berth_root("container run --rm netcheck-default:1", &out), 0) << out;
+  EXPECT_EQ(out, "eth0,lo,192.0.2.78\tdb.test\n");
+  EXPECT_FALSE(fs::exists(root_ / "networks" / "berth-build.json")) << "the build network is left";
+  berth_root("image rm netcheck-none:1 netcheck-default:1");
+
+  write("services:\n  web:\n    build:\n      context: ./net\n      network: mynet\n");
+  EXPECT_NE(berth("build", &out), 0);
+  EXPECT_NE(out.find("compose.yaml:5"), std::string::npos) << out;
+  EXPECT_NE(out.find("unsupported network mode \"mynet\" (default, none or host)"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace berth::test

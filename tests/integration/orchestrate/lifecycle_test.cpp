@@ -1,0 +1,65 @@
+// Lifecycle behaviours a docker compose user's scripts rely on (issue 18): exec's stdin and
+// environment, what a failed up leaves, dependency waits of run and start, stop/kill of a
+// restarting container, foreground up of some services, down across profiles, project names.
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/integration/orchestrate/project_fixture.hpp"
+
+namespace berth::test {
+namespace {
+
+class Lifecycle : public ProjectTest {
+ protected:
+  // The berth command line of this project, for shell pipelines.
+  std::string cli(const std::string& args) const {
+    return std::string(BERTH_BINARY_DIR) + "/berth --root " + quote(root_.string()) + " -p " + project_ +
+           " --project-directory " + quote(dir_.string()) + " " + args;
+  }
+  int sh(const std::string& script, std::string* out) { return run_command("sh -c " + shq(script), out); }
+  static std::string shq(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+  }
+};
+
+TEST_F(Lifecycle, ExecKeepsStdinPassesHostEnvTermLimitsAndDetaches) {
+  write(R"(services:
+  web:
+    image: berth-examples/busybox:latest
+    init: true
+    command: ["sleep", "300"]
+    oom_score_adj: 300
+    ulimits:
+      nofile: {soft: 1234, hard: 2345}
+)");
+  std::string out;
+  ASSERT_EQ(berth("up -d", &out), 0) << out;
+  // -T keeps stdin (compose's -i defaults to true): `exec -T db psql < dump.sql` reads the dump
+  ASSERT_EQ(sh("echo abc | " + cli("exec -T web cat"), &out), 0) << out;
+  EXPECT_EQ(out, "abc\n");
+  ASSERT_EQ(sh("echo abc | " + cli("exec -T --interactive=false web cat"), &out), 0) << out;
+  EXPECT_EQ(out, "");
+  // -e KEY: this environment's value; an unset one is not passed at all
+  ASSERT_EQ(sh("unset NOPE; FOO=hostval " + cli("exec -T -e FOO -e NOPE web sh -c 'echo $FOO ${NOPE-unset}'"), &out), 0);
+  EXPECT_EQ(out, "hostval unset\n");
+  // the exec'd process has the service's oom_score_adj and ulimits, as PID 1 has
+  ASSERT_EQ(berth("exec -T web sh -c 'cat /proc/self/oom_score_adj; ulimit -n'", &out), 0) << out;
+  EXPECT_EQ(out, "300\n1234\n");
+  // a terminal exec gets TERM (script(1) gives berth a terminal)
+  ASSERT_EQ(sh("script -qec " + shq(cli("exec web sh -c 'echo TERM=$TERM'")) + " /dev/null </dev/null", &out), 0);
+  EXPECT_NE(out.find("TERM=xterm"), std::string::npos) << out;
+  // -d returns at once; the command goes on in the background
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(berth("exec -d web sh -c 'sleep 1; touch /tmp/done'", &out), 0) << out;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
+  EXPECT_NE(berth("exec -T web test -e /tmp/done", &out), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(berth("exec -T web test -e /tmp/done", &out), 0) << out;
+}
+
+}  // namespace
+}  // namespace berth::test

@@ -267,11 +267,17 @@ struct ProjectRuntime::Impl {
       for (auto& [k, v] : network::link_env(le)) in.link_env[k] = v;
     }
     std::string id = self.runtime_.create(build_spec(in));
+    try {
+      attach(s, id, name);
+    } catch (...) {
+      // A half-made container (no network, no ports) is no use for anything: it goes again.
+      remove_half_made(id);
+      throw;
+    }
     {
       std::lock_guard lk(made_mutex);
       made_containers.push_back(id);
     }
-    attach(s, id, name);
     return id;
   }
 
@@ -459,6 +465,33 @@ struct ProjectRuntime::Impl {
     }
   }
 
+  void remove_half_made(const std::string& id) {
+    try {
+      {
+        std::lock_guard lk(net_mutex);
+        networks.release(id);
+      }
+      self.runtime_.remove(id, true);
+    } catch (const std::exception& e) {
+      log::warn("rollback: container {}: {}", id, describe(e));
+    }
+  }
+
+  // A failed up keeps every container it made, as compose does, so that `logs` and `ps` show why
+  // (an unhealthy dependency, a one-shot that exited non-zero, a command that could not start):
+  // only the networks it made go again, when it made no container that uses them.
+  void rollback_networks() {
+    if (!made_containers.empty()) return;
+    for (const auto& n : made_networks) {
+      try {
+        networks.remove(n, true);
+      } catch (const std::exception& e) {
+        log::warn("rollback: network {}: {}", n, describe(e));
+      }
+    }
+  }
+
+  // `run`'s one-off container, which failed to start: removed with what was made for it.
   void rollback() {
     for (auto it = made_containers.rbegin(); it != made_containers.rend(); ++it) {
       try {
@@ -608,7 +641,7 @@ bool ProjectRuntime::up(const UpOptions& opts) {
         log::warn("found orphan container {} of service {}; --remove-orphans removes it", o.name, o.service);
     }
   } catch (...) {
-    impl.rollback();
+    impl.rollback_networks();
     throw;
   }
   if (opts.wait) impl.wait_running({selected.begin(), selected.end()}, opts.wait_timeout);

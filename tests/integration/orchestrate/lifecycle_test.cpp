@@ -61,5 +61,38 @@ TEST_F(Lifecycle, ExecKeepsStdinPassesHostEnvTermLimitsAndDetaches) {
   EXPECT_EQ(berth("exec -T web test -e /tmp/done", &out), 0) << out;
 }
 
+TEST_F(Lifecycle, FailedUpLeavesItsContainersForLogs) {
+  write(R"(services:
+  db:
+    image: berth-examples/busybox:latest
+    init: true
+    command: ["sh", "-c", "echo db-says-hello; exec sleep 300"]
+    healthcheck: {test: ["CMD", "false"], interval: 100ms, retries: 1}
+  app:
+    image: berth-examples/busybox:latest
+    command: ["sleep", "300"]
+    depends_on: {db: {condition: service_healthy}}
+  migrate:
+    image: berth-examples/busybox:latest
+    command: ["sh", "-c", "echo migration-failed; exit 3"]
+  web:
+    image: berth-examples/busybox:latest
+    command: ["sleep", "300"]
+    depends_on: {migrate: {condition: service_completed_successfully}}
+)");
+  std::string out;
+  EXPECT_NE(berth("up -d", &out), 0);
+  // (whichever failure comes first is the one reported)
+  EXPECT_TRUE(out.find("unhealthy") != std::string::npos || out.find("exit 3") != std::string::npos) << out;
+  // every container is still there: the logs say why, the dependents were made but not started
+  ASSERT_EQ(berth("logs db migrate", &out), 0) << out;
+  EXPECT_NE(out.find("db-says-hello"), std::string::npos) << out;
+  EXPECT_NE(out.find("migration-failed"), std::string::npos) << out;
+  EXPECT_EQ(state_of("db"), "running");
+  EXPECT_EQ(state_of("migrate"), "exited");
+  EXPECT_EQ(state_of("app"), "created");
+  EXPECT_EQ(state_of("web"), "created");
+}
+
 }  // namespace
 }  // namespace berth::test

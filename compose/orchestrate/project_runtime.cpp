@@ -747,7 +747,10 @@ void ProjectRuntime::start(const std::vector<std::string>& services) {
         batch.push_back(c);
     parallel_for(batch, -1, [&](const ContainerInfo& c) {
       const Service* s = project_.find_service(label(c, kServiceLabel));
-      if (s) impl.attach(*s, c.id, c.name);
+      if (s) {
+        impl.wait_for_dependencies(*s);  // as up does: healthy / completed dependencies first
+        impl.attach(*s, c.id, c.name);
+      }
       runtime_.start(c.id);
       if (progress_) progress_("Container " + c.name, "Started");
     });
@@ -830,8 +833,11 @@ std::string ProjectRuntime::run(const RunOptions& o, int parallel) {
   std::string name = o.name;
   if (name.empty()) name = project_.name + "-" + s.name + "-run-" + random_hex(6);
   ensure_images({o.service}, parallel);
-  auto lock = lock_project();
   Impl impl(*this);
+  // As up: the one-off starts once its dependencies are healthy / have completed (not with
+  // --no-deps, which leaves them to the user).
+  if (!o.no_deps) impl.wait_for_dependencies(s);
+  auto lock = lock_project();
   try {
     std::vector<std::string> nets;
     for (const auto& [key, _] : s.networks) nets.push_back(key);

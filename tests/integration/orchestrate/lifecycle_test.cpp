@@ -94,5 +94,35 @@ TEST_F(Lifecycle, FailedUpLeavesItsContainersForLogs) {
   EXPECT_EQ(state_of("web"), "created");
 }
 
+TEST_F(Lifecycle, RunAndStartWaitForDependencyConditionsAsUp) {
+  // db is healthy one second after each start, when it has (re)written the flag
+  write(R"(services:
+  db:
+    image: berth-examples/busybox:latest
+    init: true
+    volumes: ["data:/data"]
+    command: ["sh", "-c", "rm -f /data/flag; sleep 1; echo ready > /data/flag; exec sleep 300"]
+    healthcheck: {test: ["CMD", "test", "-e", "/data/flag"], interval: 100ms, retries: 100}
+  app:
+    image: berth-examples/busybox:latest
+    init: true
+    volumes: ["data:/data"]
+    command: ["sh", "-c", "cat /data/flag > /data/seen; exec sleep 300"]
+    depends_on: {db: {condition: service_healthy}}
+volumes:
+  data:
+)");
+  std::string out;
+  // run starts db and waits until it is healthy before the one-off starts
+  ASSERT_EQ(berth("run --rm -T app cat /data/flag", &out), 0) << out;
+  EXPECT_NE(out.find("ready\n"), std::string::npos) << out;
+  ASSERT_EQ(berth("up -d", &out), 0) << out;
+  ASSERT_EQ(berth("stop", &out), 0) << out;
+  // start brings db up first and starts app only once db is healthy again
+  ASSERT_EQ(berth("start", &out), 0) << out;
+  ASSERT_EQ(berth("exec -T app cat /data/seen", &out), 0) << out;
+  EXPECT_EQ(out, "ready\n");
+}
+
 }  // namespace
 }  // namespace berth::test

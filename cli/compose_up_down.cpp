@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <thread>
@@ -159,6 +160,18 @@ const CommandRegistration down_reg(11, {"down"}, [](CLI::App& app, Context& ctx)
   });
 });
 
+// The services and, as compose restarts them with it, every service that depends on one of them
+// with `restart: true` (transitively). Empty stays empty: every service.
+std::vector<std::string> with_restart_dependents(const compose::Project& p, std::vector<std::string> names) {
+  if (names.empty()) return names;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (const auto& [name, s] : p.services)
+      for (const auto& [dep, d] : s.depends_on)
+        if (d.restart && dep == names[i] && std::find(names.begin(), names.end(), name) == names.end())
+          names.push_back(name);
+  return names;
+}
+
 const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}, [](CLI::App& app, Context& ctx) {
   auto services = std::make_shared<std::vector<std::string>>();
   auto timeout = std::make_shared<int>(-1);
@@ -189,8 +202,9 @@ const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}
     ctx.action = [&ctx, services, timeout] {
       compose::Project p = load_project(ctx);
       ProjectRuntime pr(ctx.global.state(), p, progress_printer(ctx));
-      pr.stop(*services, optional_seconds(*timeout));
-      pr.start(*services);
+      std::vector<std::string> names = with_restart_dependents(p, *services);
+      pr.stop(names, optional_seconds(*timeout));
+      pr.start(names);  // dependencies first, each once its conditions hold
       return 0;
     };
   });

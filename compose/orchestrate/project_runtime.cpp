@@ -727,10 +727,10 @@ bool wanted(const ContainerInfo& c, const std::vector<std::string>& services) {
 void ProjectRuntime::stop(const std::vector<std::string>& services, std::optional<std::chrono::seconds> timeout) {
   auto lock = lock_project();
   std::vector<ContainerInfo> batch;
-  for (const auto& c : containers(false))
-    if (wanted(c, services)) batch.push_back(c);
+  for (const auto& c : containers(true))
+    if (wanted(c, services) && (c.running() || c.state == engine::ContainerState::Restarting)) batch.push_back(c);
   parallel_for(batch, -1, [&](const ContainerInfo& c) {
-    runtime_.stop(c.id, timeout);
+    runtime_.stop(c.id, timeout);  // a restarting container too: its restart policy ends there
     if (progress_) progress_("Container " + c.name, "Stopped");
   });
 }
@@ -758,8 +758,13 @@ void ProjectRuntime::start(const std::vector<std::string>& services) {
 }
 
 void ProjectRuntime::kill(const std::vector<std::string>& services, int signal) {
-  for (const auto& c : containers(false))
-    if (wanted(c, services)) runtime_.kill(c.id, signal);
+  for (const auto& c : containers(true)) {
+    if (!wanted(c, services)) continue;
+    if (c.state == engine::ContainerState::Restarting)
+      runtime_.stop(c.id, std::chrono::seconds(0));  // no process to signal: the restarts end (as Docker)
+    else if (c.running())
+      runtime_.kill(c.id, signal);
+  }
 }
 
 void ProjectRuntime::pause(const std::vector<std::string>& services) {

@@ -124,5 +124,47 @@ volumes:
   EXPECT_EQ(out, "ready\n");
 }
 
+TEST_F(Lifecycle, StopAndKillEndACrashLoopRestartTakesRestartDependents) {
+  write(R"(services:
+  crash:
+    image: berth-examples/busybox:latest
+    command: ["sh", "-c", "exit 1"]
+    restart: always
+  db:
+    image: berth-examples/busybox:latest
+    init: true
+    command: ["sleep", "300"]
+  app:
+    image: berth-examples/busybox:latest
+    init: true
+    volumes: ["data:/data"]
+    command: ["sh", "-c", "echo x >> /data/app; exec sleep 300"]
+    depends_on: {db: {condition: service_started, restart: true}}
+  other:
+    image: berth-examples/busybox:latest
+    init: true
+    volumes: ["data:/data"]
+    command: ["sh", "-c", "echo x >> /data/other; exec sleep 300"]
+    depends_on: [db]
+volumes:
+  data:
+)");
+  std::string out;
+  ASSERT_EQ(berth("up -d", &out), 0) << out;
+  // the crash loop spends its time "restarting": stop ends it there, and it stays stopped
+  for (const char* cmd : {"stop crash", "kill crash"}) {
+    ASSERT_EQ(berth("start crash", &out), 0) << out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_EQ(berth(cmd, &out), 0) << out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(state_of("crash"), "exited") << cmd;
+  }
+  // restart db restarts app (depends_on restart: true) after it, and not other
+  ASSERT_EQ(berth("restart db", &out), 0) << out;
+  ASSERT_EQ(berth("exec -T db sh -c 'true'", &out), 0) << out;
+  ASSERT_EQ(berth("exec -T app sh -c 'wc -l < /data/app; wc -l < /data/other'", &out), 0) << out;
+  EXPECT_EQ(out, "2\n1\n");
+}
+
 }  // namespace
 }  // namespace berth::test

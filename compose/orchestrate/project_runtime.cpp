@@ -763,7 +763,11 @@ void ProjectRuntime::kill(const std::vector<std::string>& services, int signal) 
     if (c.state == engine::ContainerState::Restarting)
       runtime_.stop(c.id, std::chrono::seconds(0));  // no process to signal: the restarts end (as Docker)
     else if (c.running())
-      runtime_.kill(c.id, signal);
+      try {
+        runtime_.kill(c.id, signal);
+      } catch (const UserError&) {
+        if (runtime_.inspect(c.id).running()) throw;  // else it exited meanwhile: nothing to kill
+      }
   }
 }
 

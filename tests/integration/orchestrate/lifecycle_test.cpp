@@ -1,9 +1,13 @@
 // Lifecycle behaviours a docker compose user's scripts rely on (issue 18): exec's stdin and
 // environment, what a failed up leaves, dependency waits of run and start, stop/kill of a
 // restarting container, foreground up of some services, down across profiles, project names.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/orchestrate/project_fixture.hpp"
@@ -17,6 +21,12 @@ class Lifecycle : public ProjectTest {
   std::string cli(const std::string& args) const {
     return std::string(BERTH_BINARY_DIR) + "/berth --root " + quote(root_.string()) + " -p " + project_ +
            " --project-directory " + quote(dir_.string()) + " " + args;
+  }
+  static std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
   }
   int sh(const std::string& script, std::string* out) { return run_command("sh -c " + shq(script), out); }
   static std::string shq(const std::string& s) {
@@ -164,6 +174,61 @@ volumes:
   ASSERT_EQ(berth("exec -T db sh -c 'true'", &out), 0) << out;
   ASSERT_EQ(berth("exec -T app sh -c 'wc -l < /data/app; wc -l < /data/other'", &out), 0) << out;
   EXPECT_EQ(out, "2\n1\n");
+}
+
+TEST_F(Lifecycle, ForegroundUpOfSomeServicesAttachesAndStopsOnlyThoseSecondCtrlCKills) {
+  write(R"(services:
+  db:
+    image: berth-examples/busybox:latest
+    init: true
+    command: ["sh", "-c", "echo db-line; exec sleep 300"]
+  web:
+    image: berth-examples/busybox:latest
+    depends_on: [db]
+    command: ["sh", "-c", "echo web-line; while :; do sleep 0.1; done"]
+  side:
+    image: berth-examples/busybox:latest
+    init: true
+    attach: false
+    command: ["sh", "-c", "echo side-line; exec sleep 300"]
+)");
+  const std::string log = (dir_ / "up.log").string();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cli("up web side") + " >" + log + " 2>&1").c_str(), nullptr);
+    ::_exit(127);
+  }
+  std::string out;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < until && (state_of("web") != "running" || state_of("side") != "running" ||
+                                                       read_file(log).find("web-line") == std::string::npos))
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // web ignores SIGTERM (PID 1 without a handler): the first Ctrl-C waits for its grace period,
+  // the second kills it
+  ::kill(pid, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  while (::waitpid(pid, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(8))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (std::chrono::steady_clock::now() - t0 >= std::chrono::seconds(8)) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    ADD_FAILURE() << "up did not end after the second Ctrl-C";
+  }
+  std::string text = read_file(log);
+  EXPECT_TRUE(WIFEXITED(status)) << text;
+  EXPECT_EQ(text.find("terminate called"), std::string::npos) << text;
+  // only the asked-for services' output, and not that of an attach: false one
+  EXPECT_NE(text.find("web-line"), std::string::npos) << text;
+  EXPECT_EQ(text.find("side-line"), std::string::npos) << text;
+  EXPECT_EQ(text.find("db-line"), std::string::npos) << text;
+  // only the asked-for services were stopped
+  EXPECT_EQ(state_of("web"), "exited");
+  EXPECT_EQ(state_of("side"), "exited");
+  EXPECT_EQ(state_of("db"), "running");
 }
 
 }  // namespace

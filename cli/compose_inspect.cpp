@@ -51,10 +51,10 @@ struct PsFlags {
 };
 
 int run_ps(const Context& ctx, const PsFlags& f) {
-  compose::Project p = load_project(ctx);
+  compose::Project p = load_project_or_labels(ctx);
   ProjectRuntime pr(ctx.global.state(), p);
   network::NetworkManager nm(ctx.global.state());
-  auto list = pr.containers(true);
+  auto list = pr.containers(true, true);  // one-off (`run`) containers too, as compose lists them
   std::vector<ContainerInfo> shown;
   for (const auto& c : list) {
     if (!f.all && !c.running() && f.status.empty()) continue;
@@ -179,7 +179,7 @@ const CommandRegistration logs_reg(21, {"logs"}, [](CLI::App& app, Context& ctx)
   cmd->callback([&ctx, o, tail, no_color, services] {
     ctx.action = [&ctx, o, tail, no_color, services] {
       if (*tail != "all") o->tail = std::stoul(*tail);
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       ProjectRuntime pr(ctx.global.state(), p);
       std::vector<ContainerInfo> list;
       for (const auto& c : pr.containers(true))

@@ -171,7 +171,7 @@ const CommandRegistration down_reg(11, {"down"}, [](CLI::App& app, Context& ctx)
       ->check(CLI::IsMember({"local", "all"}));
   cmd->callback([&ctx, opts, timeout] {
     ctx.action = [&ctx, opts, timeout] {
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       opts->timeout = optional_seconds(*timeout);
       ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).down(*opts);
       return 0;
@@ -209,7 +209,7 @@ const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}
   stop->add_option("-t,--timeout", *timeout, "Shutdown timeout in seconds");
   stop->callback([&ctx, services, timeout] {
     ctx.action = [&ctx, services, timeout] {
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).stop(*services, optional_seconds(*timeout));
       return 0;
     };
@@ -237,7 +237,7 @@ const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}
                                                        {"SIGUSR1", 10}, {"USR1", 10}, {"SIGUSR2", 12}, {"USR2", 12}};
       int sig = names.count(*signal) ? names.at(*signal) : std::atoi(signal->c_str());
       if (sig <= 0) throw UserError("invalid signal " + *signal);
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       ProjectRuntime(ctx.global.state(), p).kill(*services, sig);
       return 0;
     };

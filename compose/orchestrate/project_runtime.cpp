@@ -457,7 +457,7 @@ struct ProjectRuntime::Impl {
         if (a.action == Action::Noop) say("Container " + a.name, "Running");
         continue;
       }
-      wait_for_dependencies(s);
+      if (!opts.no_deps) wait_for_dependencies(s);  // --no-deps: the user answers for them, as compose
       say("Container " + a.name, "Starting");
       if (a.action == Action::Start || a.action == Action::Noop) attach(s, id, a.name);
       self.runtime_.start(id);
@@ -669,8 +669,16 @@ void ProjectRuntime::down(const DownOptions& opts) {
   std::vector<ContainerInfo> orphans;
   // One-off containers (`run`) always go; containers of services the file no longer has only
   // with --remove-orphans, as compose does.
-  for (const auto& c : all)
-    if (is_oneoff(c) || (opts.remove_orphans && !project_.services.count(label(c, kServiceLabel)))) orphans.push_back(c);
+  // So do the containers of services another profile enables: compose's down takes every
+  // profile, and the network must not go from under them.
+  // A project known by its labels only (`-p NAME down` with no file): every container goes.
+  const bool labels_only = project_.files.empty() && project_.services.empty() && project_.disabled_services.empty();
+  for (const auto& c : all) {
+    const std::string svc = label(c, kServiceLabel);
+    if (is_oneoff(c) || labels_only || project_.disabled_services.count(svc) ||
+        (opts.remove_orphans && !project_.services.count(svc)))
+      orphans.push_back(c);
+  }
   stop_batch(orphans);
   for (const auto& level : levels) {
     std::vector<ContainerInfo> batch;
@@ -684,6 +692,13 @@ void ProjectRuntime::down(const DownOptions& opts) {
     impl.networks.remove(n.name, true);
     impl.say("Network " + n.name, "Removed");
   }
+  if (labels_only)  // the networks this project made carry its label (external ones do not)
+    for (const auto& n : impl.networks.list()) {
+      auto it = n.labels.find(kProjectLabel);
+      if (it == n.labels.end() || it->second != project_.name) continue;
+      impl.networks.remove(n.name, true);
+      impl.say("Network " + n.name, "Removed");
+    }
   if (opts.volumes)
     for (const auto& [key, v] : project_.volumes) {
       if (v.external || !impl.volumes.find(v.name)) continue;

@@ -231,5 +231,118 @@ TEST_F(Lifecycle, ForegroundUpOfSomeServicesAttachesAndStopsOnlyThoseSecondCtrlC
   EXPECT_EQ(state_of("db"), "running");
 }
 
+TEST_F(Lifecycle, DownWithoutProfileRemovesEveryProfilesContainers) {
+  write(R"(services:
+  web:
+    image: berth-examples/busybox:latest
+    init: true
+    command: ["sleep", "300"]
+  tool:
+    image: berth-examples/busybox:latest
+    init: true
+    profiles: [tools]
+    command: ["sleep", "300"]
+)");
+  std::string out;
+  ASSERT_EQ(berth("--profile tools up -d", &out), 0) << out;
+  EXPECT_EQ(state_of("tool"), "running");
+  ASSERT_EQ(berth("down -t 1", &out), 0) << out;
+  EXPECT_EQ(ids(), "");
+  ASSERT_EQ(berth_root("container ls -a", &out), 0) << out;
+  EXPECT_EQ(out.find(project_ + "-tool"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(root_ / "networks" / (project_ + "_default.json")));
+}
+
+TEST_F(Lifecycle, UpNoDepsDoesNotWaitOnAStoppedDependency) {
+  write(R"(services:
+  db:
+    image: berth-examples/busybox:latest
+    init: true
+    command: ["sleep", "300"]
+    healthcheck: {test: ["CMD", "true"], interval: 100ms}
+  app:
+    image: berth-examples/busybox:latest
+    init: true
+    command: ["sleep", "300"]
+    depends_on: {db: {condition: service_healthy}}
+)");
+  std::string out;
+  ASSERT_EQ(berth("up -d", &out), 0) << out;
+  ASSERT_EQ(berth("stop -t 1", &out), 0) << out;
+  ASSERT_EQ(berth("up -d --no-deps app", &out), 0) << out;
+  EXPECT_EQ(state_of("app"), "running");
+  EXPECT_EQ(state_of("db"), "exited");
+}
+
+TEST_F(Lifecycle, ProjectNameFromEnvironmentWinsAndLabelsServeWithoutAFile) {
+  write(R"(name: fromfile
+services:
+  web:
+    image: berth-examples/busybox:latest
+    init: true
+    environment:
+      NAME_IS: ${COMPOSE_PROJECT_NAME}
+    command: ["sh", "-c", "echo hello-from-web; exec sleep 300"]
+)");
+  const std::string base = std::string(BERTH_BINARY_DIR) + "/berth --root " + quote(root_.string());
+  std::string out;
+  // COMPOSE_PROJECT_NAME beats name:, and interpolates to the name
+  ASSERT_EQ(sh("COMPOSE_PROJECT_NAME=" + project_ + " " + base + " --project-directory " + quote(dir_.string()) + " up -d", &out), 0)
+      << out;
+  ASSERT_EQ(berth("exec -T web sh -c 'echo $NAME_IS'", &out), 0) << out;
+  EXPECT_EQ(out, project_ + "\n");
+  // the file's name: interpolates too when it names the project
+  ASSERT_EQ(sh(base + " --project-directory " + quote(dir_.string()) + " config", &out), 0) << out;
+  EXPECT_NE(out.find("NAME_IS: fromfile"), std::string::npos) << out;
+  // -p NAME from a directory with no project file: ps, logs, stop, rm and down from the labels
+  // (outside dir_: a file in a parent directory would be found)
+  char tmpl[] = "/tmp/berth-nofile-XXXXXX";
+  const fs::path empty = ::mkdtemp(tmpl);
+  const std::string bare = "cd " + quote(empty.string()) + " && " + base + " -p " + project_ + " ";
+  ASSERT_EQ(sh(bare + "ps", &out), 0) << out;
+  EXPECT_NE(out.find(project_ + "-web-1"), std::string::npos) << out;
+  ASSERT_EQ(sh(bare + "logs", &out), 0) << out;
+  EXPECT_NE(out.find("hello-from-web"), std::string::npos) << out;
+  ASSERT_EQ(sh(bare + "stop -t 1", &out), 0) << out;
+  EXPECT_EQ(state_of("web"), "exited");
+  ASSERT_EQ(sh(bare + "down", &out), 0) << out;
+  ASSERT_EQ(berth_root("container ls -a", &out), 0) << out;
+  EXPECT_EQ(out.find(project_), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(root_ / "networks" / (project_ + "_default.json")));
+  // and a project file is still required for what needs one
+  EXPECT_NE(sh(bare + "up -d", &out), 0);
+  EXPECT_NE(out.find("no configuration file provided"), std::string::npos) << out;
+  fs::remove_all(empty);
+}
+
+TEST_F(Lifecycle, DetachedRunRmIsRemovedOnExitAndOneOffsAreInPs) {
+  write(R"(services:
+  web:
+    image: berth-examples/busybox:latest
+    command: ["sleep", "300"]
+)");
+  std::string out, kept, gone;
+  ASSERT_EQ(berth("run -d web sh -c 'exit 0'", &kept), 0) << kept;
+  ASSERT_EQ(berth("run -d --rm web sleep 1", &gone), 0) << gone;
+  // the name is the last line (progress lines come before it, on stderr)
+  auto last_line = [](std::string t) {
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    return t.substr(t.rfind('\n') + 1);
+  };
+  kept = last_line(kept);
+  gone = last_line(gone);
+  ASSERT_NE(kept.find("-web-run-"), std::string::npos) << kept;
+  // one-off containers are listed, as compose lists them
+  ASSERT_EQ(berth("ps", &out), 0) << out;
+  EXPECT_NE(out.find(gone), std::string::npos) << out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ASSERT_EQ(berth("ps -a", &out), 0) << out;
+  EXPECT_NE(out.find(kept), std::string::npos) << out;
+  // --rm: gone once it exited, also when detached
+  EXPECT_EQ(out.find(gone), std::string::npos) << out;
+  ASSERT_EQ(berth_root("container ls -a", &out), 0) << out;
+  EXPECT_EQ(out.find(gone), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace berth::test

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -50,10 +51,10 @@ struct PsFlags {
 };
 
 int run_ps(const Context& ctx, const PsFlags& f) {
-  compose::Project p = load_project(ctx);
+  compose::Project p = load_project_or_labels(ctx);
   ProjectRuntime pr(ctx.global.state(), p);
   network::NetworkManager nm(ctx.global.state());
-  auto list = pr.containers(true);
+  auto list = pr.containers(true, true);  // one-off (`run`) containers too, as compose lists them
   std::vector<ContainerInfo> shown;
   for (const auto& c : list) {
     if (!f.all && !c.running() && f.status.empty()) continue;
@@ -178,7 +179,7 @@ const CommandRegistration logs_reg(21, {"logs"}, [](CLI::App& app, Context& ctx)
   cmd->callback([&ctx, o, tail, no_color, services] {
     ctx.action = [&ctx, o, tail, no_color, services] {
       if (*tail != "all") o->tail = std::stoul(*tail);
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       ProjectRuntime pr(ctx.global.state(), p);
       std::vector<ContainerInfo> list;
       for (const auto& c : pr.containers(true))
@@ -194,7 +195,7 @@ const CommandRegistration logs_reg(21, {"logs"}, [](CLI::App& app, Context& ctx)
 });
 
 struct ExecFlags {
-  bool no_tty = false, detach = false, privileged = false;
+  bool no_tty = false, detach = false, privileged = false, tty = true, interactive = true;
   std::string user, workdir;
   std::vector<std::string> env, args;
   int index = 1;
@@ -204,10 +205,13 @@ const CommandRegistration exec_reg(22, {"exec"}, [](CLI::App& app, Context& ctx)
   auto* cmd = app.add_subcommand("exec", "Run a command in a running service container");
   auto f = std::make_shared<ExecFlags>();
   cmd->add_flag("-T,--no-TTY", f->no_tty, "Do not allocate a terminal");
+  cmd->add_flag("-t,--tty", f->tty, "Allocate a terminal when this is one (default true; -t=false as -T)");
+  cmd->add_flag("-i,--interactive", f->interactive, "Keep stdin open (default true)");
+  cmd->add_flag("-d,--detach", f->detach, "Run the command in the background");
   cmd->add_flag("--privileged", f->privileged, "Extended privileges");
   cmd->add_option("-u,--user", f->user, "User");
   cmd->add_option("-w,--workdir", f->workdir, "Working directory");
-  cmd->add_option("-e,--env", f->env, "Environment variable KEY=VALUE");
+  cmd->add_option("-e,--env", f->env, "Environment variable KEY=VALUE (or KEY, from this environment)");
   cmd->add_option("--index", f->index, "Replica number of the service");
   cmd->add_option("args", f->args, "SERVICE COMMAND [ARG...]")->required();
   cmd->positionals_at_end();
@@ -220,11 +224,19 @@ const CommandRegistration exec_reg(22, {"exec"}, [](CLI::App& app, Context& ctx)
         if (service_of(c) == f->args[0] && c.labels.at(compose::orchestrate::kNumberLabel) == std::to_string(f->index)) {
           engine::ExecOptions o;
           o.argv.assign(f->args.begin() + 1, f->args.end());
-          o.env = f->env;
+          // `-e KEY` passes this environment's value, and nothing when it has none (as compose).
+          for (const auto& e : f->env)
+            if (e.find('=') != std::string::npos)
+              o.env.push_back(e);
+            else if (const char* v = std::getenv(e.c_str()))
+              o.env.push_back(e + "=" + v);
           o.user = f->user;
           o.working_dir = f->workdir;
-          o.tty = !f->no_tty && ::isatty(0) && ::isatty(1);
-          o.interactive = o.tty;
+          // As compose: stdin is kept (-i defaults to true) also without a terminal, so
+          // `exec -T db psql < dump.sql` reads the dump; a tty only when this is a terminal.
+          o.detach = f->detach;
+          o.tty = !f->detach && !f->no_tty && f->tty && ::isatty(0) && ::isatty(1);
+          o.interactive = f->interactive && !f->detach;
           o.privileged = f->privileged;
           return pr.runtime().exec(c.id, o);
         }

@@ -56,7 +56,7 @@ const CommandRegistration rm_reg(14, {"rm"}, [](CLI::App& app, Context& ctx) {
   cmd->add_option("services", *services, "Services");
   cmd->callback([&ctx, services, stop, volumes] {
     ctx.action = [&ctx, services, stop, volumes] {
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       auto removed = ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).remove(*services, *stop, *volumes, std::nullopt);
       if (removed.empty()) fmt::print(stderr, "No stopped containers\n");
       return 0;

@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 
 #include "base/error.hpp"
@@ -10,11 +12,29 @@
 #include "cli/project_progress.hpp"
 #include "engine/registry/progress_display.hpp"
 #include "compose/load.hpp"
+#include "compose/load/discovery.hpp"
 
 namespace berth::cli {
 
 compose::Project load_project(const Context& ctx, const std::vector<std::string>& services) {
   return compose::load_project(load_options(ctx.global, services));
+}
+
+compose::Project load_project_or_labels(const Context& ctx) {
+  const auto& g = ctx.global;
+  if (!g.project_name.empty() && g.files.empty() && !std::getenv("COMPOSE_FILE")) {
+    auto dir = std::filesystem::absolute(g.project_directory.empty() ? "." : g.project_directory).lexically_normal();
+    try {
+      compose::load::discover_files({}, dir, {});
+    } catch (const UserError&) {
+      compose::Project p;
+      p.name = compose::normalize_project_name(g.project_name);
+      if (p.name != g.project_name) throw UserError("invalid project name \"" + g.project_name + "\"");
+      p.working_dir = dir.string();
+      return p;
+    }
+  }
+  return load_project(ctx);
 }
 
 compose::orchestrate::Progress progress_printer(const Context& ctx) {

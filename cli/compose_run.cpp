@@ -1,5 +1,7 @@
 // berth run: a one-off command in a new container of a service (compose's `run`).
 #include <fmt/core.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include "cli/foreground_output.hpp"
 #include "compose/normalize/ports_volumes.hpp"
 #include "compose/normalize/values.hpp"
+#include "network/network_manager.hpp"
 
 namespace berth::cli {
 namespace {
@@ -28,6 +31,28 @@ compose::Node scalar_seq(const std::vector<std::string>& items) {
   compose::Node seq = compose::Node::make_seq();
   for (const auto& i : items) seq.items.push_back(compose::Node::make_scalar(i));
   return seq;
+}
+
+// `run -d --rm`: a detached "berth __remove-on-exit" (hidden_modes.cpp) waits for the container
+// and removes it. Only async-signal-safe calls between fork and exec: this process has threads.
+void remove_on_exit(const StatePaths& paths, const std::string& id) {
+  std::string root = paths.root.string();
+  const char* argv[] = {"berth", "__remove-on-exit", root.c_str(), id.c_str(), nullptr};
+  int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) throw_errno("open", "/dev/null");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);  // the grandchild is adopted by init
+    for (int fd = 0; fd < 3; ++fd) ::dup2(devnull, fd);
+    ::execv("/proc/self/exe", const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  ::close(devnull);
+  if (pid < 0) throw_errno("fork");
+  int status;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
 }
 
 int run_oneoff(const Context& ctx, const RunFlags& f) {
@@ -60,12 +85,16 @@ int run_oneoff(const Context& ctx, const RunFlags& f) {
   std::string id = pr.run(o, ctx.global.parallel);
   auto& rt = pr.runtime();
   if (f.detach) {
+    if (f.rm) remove_on_exit(ctx.global.state(), id);
     fmt::print("{}\n", rt.inspect(id).name);
     return 0;
   }
   show_foreground_output(rt, id);
   int rc = rt.wait(id);
-  if (f.rm) rt.remove(id, true);
+  if (f.rm) {
+    network::NetworkManager(ctx.global.state()).release(id);  // its address and DNS names too
+    rt.remove(id, true);
+  }
   return rc;
 }
 

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <thread>
@@ -24,8 +25,10 @@ struct UpFlags {
   std::string exit_code_from;
 };
 
-// Foreground up: every container's output, prefixed per service, until they all exit or Ctrl-C
-// (which stops the project; a second Ctrl-C kills it).
+// Foreground up, as compose: the output of the services asked for (all when none is named; not
+// those with `attach: false` or --no-attach; --attach chooses them outright), prefixed per
+// service, until the asked-for containers have all exited or Ctrl-C, which stops those (and only
+// those); a second Ctrl-C kills what still runs.
 int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRuntime& pr, const UpFlags& f) {
   sigset_t set;
   sigemptyset(&set);
@@ -34,48 +37,65 @@ int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRunt
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::atomic<bool> done{false};
   std::atomic<int> exit_code{0};
-  auto containers = pr.containers(false);
-  // --attach / --no-attach choose whose output is shown; every container is still waited for.
+  auto in = [](const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); };
+  std::vector<engine::ContainerInfo> containers;
+  for (auto& c : pr.containers(false))
+    if (f.services.empty() || in(f.services, c.labels.at("com.docker.compose.service"))) containers.push_back(c);
   auto shown = [&](const engine::ContainerInfo& c) {
     const std::string& svc = c.labels.at("com.docker.compose.service");
-    auto in = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), svc) != v.end(); };
-    return (f.attach.empty() || in(f.attach)) && !in(f.no_attach);
+    if (!f.attach.empty()) return in(f.attach, svc);
+    const compose::Service* s = p.find_service(svc);
+    return (!s || s->attach) && !in(f.no_attach, svc);
   };
   LogPrinter printer(containers, !f.no_color);
   std::vector<std::thread> followers;
   std::atomic<int> running{static_cast<int>(containers.size())};
   for (const auto& c : containers)
     followers.emplace_back([&, c] {
-      try {
+      int rc = 0;
+      try {  // a container removed or dead meanwhile ends its follower, never berth
         if (shown(c)) printer.follow(pr.runtime(), c, {.follow = true});
+        rc = pr.runtime().wait(c.id);
+        if (shown(c)) printer.line(c, fmt::format("exited with code {}\n", rc));
       } catch (const std::exception&) {
       }
-      int rc = pr.runtime().wait(c.id);
-      if (shown(c)) printer.line(c, fmt::format("exited with code {}\n", rc));
       bool from = !f.exit_code_from.empty() && c.labels.at("com.docker.compose.service") == f.exit_code_from;
       if (from || (f.exit_code_from.empty() && (f.abort_on_exit || (f.abort_on_failure && rc != 0)) && !done))
         exit_code = rc;
-      if (--running == 0 || f.abort_on_exit || (f.abort_on_failure && rc != 0)) {
-        done = true;
+      // Once: a later signal would read as the second Ctrl-C.
+      if ((--running == 0 || f.abort_on_exit || (f.abort_on_failure && rc != 0)) && !done.exchange(true))
         ::kill(::getpid(), SIGTERM);
-      }
     });
+  if (containers.empty() && !done.exchange(true)) ::kill(::getpid(), SIGTERM);  // nothing to follow
   int sig = 0;
   sigwait(&set, &sig);
   if (!done || f.abort_on_exit || f.abort_on_failure) {
     fmt::print(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
+    // A second signal kills what is still running; the thread ends with the stop.
+    std::atomic<bool> stopped{false};
     std::thread killer([&] {
-      int s2 = 0;
-      sigwait(&set, &s2);
-      if (!done) pr.kill({}, SIGKILL);
+      const struct timespec tick = {0, 100 * 1000 * 1000};
+      while (!stopped) {
+        if (sigtimedwait(&set, nullptr, &tick) < 0) continue;
+        try {
+          pr.kill(f.services, SIGKILL);
+        } catch (const std::exception&) {  // it exited meanwhile: nothing left to kill
+        }
+      }
     });
-    killer.detach();
     pr.set_progress(progress_printer(ctx));
-    pr.stop({}, optional_seconds(f.timeout));
+    try {
+      pr.stop(f.services, optional_seconds(f.timeout));
+    } catch (...) {
+      stopped = true;
+      killer.join();
+      throw;
+    }
+    stopped = true;
+    killer.join();
   }
   done = true;
   for (auto& t : followers) t.join();
-  (void)p;
   return exit_code;
 }
 
@@ -151,13 +171,25 @@ const CommandRegistration down_reg(11, {"down"}, [](CLI::App& app, Context& ctx)
       ->check(CLI::IsMember({"local", "all"}));
   cmd->callback([&ctx, opts, timeout] {
     ctx.action = [&ctx, opts, timeout] {
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       opts->timeout = optional_seconds(*timeout);
       ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).down(*opts);
       return 0;
     };
   });
 });
+
+// The services and, as compose restarts them with it, every service that depends on one of them
+// with `restart: true` (transitively). Empty stays empty: every service.
+std::vector<std::string> with_restart_dependents(const compose::Project& p, std::vector<std::string> names) {
+  if (names.empty()) return names;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (const auto& [name, s] : p.services)
+      for (const auto& [dep, d] : s.depends_on)
+        if (d.restart && dep == names[i] && std::find(names.begin(), names.end(), name) == names.end())
+          names.push_back(name);
+  return names;
+}
 
 const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}, [](CLI::App& app, Context& ctx) {
   auto services = std::make_shared<std::vector<std::string>>();
@@ -177,7 +209,7 @@ const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}
   stop->add_option("-t,--timeout", *timeout, "Shutdown timeout in seconds");
   stop->callback([&ctx, services, timeout] {
     ctx.action = [&ctx, services, timeout] {
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).stop(*services, optional_seconds(*timeout));
       return 0;
     };
@@ -189,8 +221,9 @@ const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}
     ctx.action = [&ctx, services, timeout] {
       compose::Project p = load_project(ctx);
       ProjectRuntime pr(ctx.global.state(), p, progress_printer(ctx));
-      pr.stop(*services, optional_seconds(*timeout));
-      pr.start(*services);
+      std::vector<std::string> names = with_restart_dependents(p, *services);
+      pr.stop(names, optional_seconds(*timeout));
+      pr.start(names);  // dependencies first, each once its conditions hold
       return 0;
     };
   });
@@ -204,7 +237,7 @@ const CommandRegistration lifecycle_reg(12, {"start", "stop", "restart", "kill"}
                                                        {"SIGUSR1", 10}, {"USR1", 10}, {"SIGUSR2", 12}, {"USR2", 12}};
       int sig = names.count(*signal) ? names.at(*signal) : std::atoi(signal->c_str());
       if (sig <= 0) throw UserError("invalid signal " + *signal);
-      compose::Project p = load_project(ctx);
+      compose::Project p = load_project_or_labels(ctx);
       ProjectRuntime(ctx.global.state(), p).kill(*services, sig);
       return 0;
     };

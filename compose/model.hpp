@@ -192,6 +192,7 @@ struct Service {
     std::string container_name;
 
     bool tty = false, stdin_open = false, read_only = false, privileged = false;
+    bool attach = true;  // false: a foreground `up` does not show its output
     std::optional<bool> init;
     std::vector<std::string> cap_add, cap_drop, security_opt;
     std::map<std::string, Ulimit> ulimits;

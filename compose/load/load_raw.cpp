@@ -191,9 +191,10 @@ std::string project_name(const LoadOptions& opts, const Node& doc, const std::ma
                             "a letter or digit");
         return n;
     };
+    // compose's precedence: -p, then COMPOSE_PROJECT_NAME, then the file's name:, then the directory
     if (!opts.project_name.empty()) return checked(opts.project_name);
-    if (const Node* n = doc.find("name"); n && n->is_scalar() && !n->scalar.empty()) return checked(n->scalar);
     if (auto it = env.find("COMPOSE_PROJECT_NAME"); it != env.end() && !it->second.empty()) return checked(it->second);
+    if (const Node* n = doc.find("name"); n && n->is_scalar() && !n->scalar.empty()) return checked(n->scalar);
     return normalize_project_name(dir.filename().string());
 }
 
@@ -226,11 +227,31 @@ RawProject load_raw(const LoadOptions& opts) {
     ctx.stdin_content = opts.stdin_content;
     ctx.stdin_given = !opts.stdin_content.empty();
 
-    Node doc;
-    for (const auto& f : raw.files) {
-        Node one = read_document(f, ctx, project_dir);
-        doc = doc.is_null() ? std::move(one) : merge_nodes(doc, one);
-    }
+    // ${COMPOSE_PROJECT_NAME} interpolates to the project's name (as compose defines it): known
+    // before reading from -p, the environment or the directory; a file's own name: changes it, and
+    // then the files are read again with that one.
+    std::string pre_name = !opts.project_name.empty() ? opts.project_name
+                           : env.count("COMPOSE_PROJECT_NAME") && !env.at("COMPOSE_PROJECT_NAME").empty()
+                               ? env.at("COMPOSE_PROJECT_NAME")
+                               : "";
+    std::string guessed = pre_name;
+    if (guessed.empty()) try {
+            guessed = normalize_project_name(project_dir.filename().string());
+        } catch (const UserError&) {  // a directory name that makes none: the file's name: must say it
+        }
+    auto read_all = [&](const std::string& name) {
+        ctx.env["COMPOSE_PROJECT_NAME"] = name;
+        Node merged;
+        for (const auto& f : raw.files) {
+            Node one = read_document(f, ctx, project_dir);
+            merged = merged.is_null() ? std::move(one) : merge_nodes(merged, one);
+        }
+        return merged;
+    };
+    Node doc = read_all(guessed);
+    if (pre_name.empty())
+        if (const Node* n = doc.find("name"); n && n->is_scalar() && !n->scalar.empty() && n->scalar != guessed)
+            doc = read_all(n->scalar);
     strip_merge_tags(doc);
     for (const char* section : {"services", "networks", "volumes", "secrets", "configs"}) {
         Node* s = doc.find(section);

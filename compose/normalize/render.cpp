@@ -238,6 +238,7 @@ json service_json(const Service& s) {
     if (s.read_only) j["read_only"] = true;
     if (s.privileged) j["privileged"] = true;
     opt(j, "init", s.init);
+    if (!s.attach) j["attach"] = false;
     list(j, "cap_add", s.cap_add);
     list(j, "cap_drop", s.cap_drop);
     list(j, "security_opt", s.security_opt);

@@ -306,6 +306,7 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "read_only") s.read_only = boolean(v, p);
         else if (k == "privileged") s.privileged = boolean(v, p);
         else if (k == "init") s.init = boolean(v, p);
+        else if (k == "attach") s.attach = boolean(v, p);
         else if (k == "cap_add") s.cap_add = string_list(v, p);
         else if (k == "cap_drop") s.cap_drop = string_list(v, p);
         else if (k == "security_opt") s.security_opt = string_list(v, p);

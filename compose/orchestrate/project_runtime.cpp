@@ -267,11 +267,17 @@ struct ProjectRuntime::Impl {
       for (auto& [k, v] : network::link_env(le)) in.link_env[k] = v;
     }
     std::string id = self.runtime_.create(build_spec(in));
+    try {
+      attach(s, id, name);
+    } catch (...) {
+      // A half-made container (no network, no ports) is no use for anything: it goes again.
+      remove_half_made(id);
+      throw;
+    }
     {
       std::lock_guard lk(made_mutex);
       made_containers.push_back(id);
     }
-    attach(s, id, name);
     return id;
   }
 
@@ -451,7 +457,7 @@ struct ProjectRuntime::Impl {
         if (a.action == Action::Noop) say("Container " + a.name, "Running");
         continue;
       }
-      wait_for_dependencies(s);
+      if (!opts.no_deps) wait_for_dependencies(s);  // --no-deps: the user answers for them, as compose
       say("Container " + a.name, "Starting");
       if (a.action == Action::Start || a.action == Action::Noop) attach(s, id, a.name);
       self.runtime_.start(id);
@@ -459,6 +465,33 @@ struct ProjectRuntime::Impl {
     }
   }
 
+  void remove_half_made(const std::string& id) {
+    try {
+      {
+        std::lock_guard lk(net_mutex);
+        networks.release(id);
+      }
+      self.runtime_.remove(id, true);
+    } catch (const std::exception& e) {
+      log::warn("rollback: container {}: {}", id, describe(e));
+    }
+  }
+
+  // A failed up keeps every container it made, as compose does, so that `logs` and `ps` show why
+  // (an unhealthy dependency, a one-shot that exited non-zero, a command that could not start):
+  // only the networks it made go again, when it made no container that uses them.
+  void rollback_networks() {
+    if (!made_containers.empty()) return;
+    for (const auto& n : made_networks) {
+      try {
+        networks.remove(n, true);
+      } catch (const std::exception& e) {
+        log::warn("rollback: network {}: {}", n, describe(e));
+      }
+    }
+  }
+
+  // `run`'s one-off container, which failed to start: removed with what was made for it.
   void rollback() {
     for (auto it = made_containers.rbegin(); it != made_containers.rend(); ++it) {
       try {
@@ -608,7 +641,7 @@ bool ProjectRuntime::up(const UpOptions& opts) {
         log::warn("found orphan container {} of service {}; --remove-orphans removes it", o.name, o.service);
     }
   } catch (...) {
-    impl.rollback();
+    impl.rollback_networks();
     throw;
   }
   if (opts.wait) impl.wait_running({selected.begin(), selected.end()}, opts.wait_timeout);
@@ -636,8 +669,16 @@ void ProjectRuntime::down(const DownOptions& opts) {
   std::vector<ContainerInfo> orphans;
   // One-off containers (`run`) always go; containers of services the file no longer has only
   // with --remove-orphans, as compose does.
-  for (const auto& c : all)
-    if (is_oneoff(c) || (opts.remove_orphans && !project_.services.count(label(c, kServiceLabel)))) orphans.push_back(c);
+  // So do the containers of services another profile enables: compose's down takes every
+  // profile, and the network must not go from under them.
+  // A project known by its labels only (`-p NAME down` with no file): every container goes.
+  const bool labels_only = project_.files.empty() && project_.services.empty() && project_.disabled_services.empty();
+  for (const auto& c : all) {
+    const std::string svc = label(c, kServiceLabel);
+    if (is_oneoff(c) || labels_only || project_.disabled_services.count(svc) ||
+        (opts.remove_orphans && !project_.services.count(svc)))
+      orphans.push_back(c);
+  }
   stop_batch(orphans);
   for (const auto& level : levels) {
     std::vector<ContainerInfo> batch;
@@ -651,6 +692,13 @@ void ProjectRuntime::down(const DownOptions& opts) {
     impl.networks.remove(n.name, true);
     impl.say("Network " + n.name, "Removed");
   }
+  if (labels_only)  // the networks this project made carry its label (external ones do not)
+    for (const auto& n : impl.networks.list()) {
+      auto it = n.labels.find(kProjectLabel);
+      if (it == n.labels.end() || it->second != project_.name) continue;
+      impl.networks.remove(n.name, true);
+      impl.say("Network " + n.name, "Removed");
+    }
   if (opts.volumes)
     for (const auto& [key, v] : project_.volumes) {
       if (v.external || !impl.volumes.find(v.name)) continue;
@@ -694,10 +742,10 @@ bool wanted(const ContainerInfo& c, const std::vector<std::string>& services) {
 void ProjectRuntime::stop(const std::vector<std::string>& services, std::optional<std::chrono::seconds> timeout) {
   auto lock = lock_project();
   std::vector<ContainerInfo> batch;
-  for (const auto& c : containers(false))
-    if (wanted(c, services)) batch.push_back(c);
+  for (const auto& c : containers(true))
+    if (wanted(c, services) && (c.running() || c.state == engine::ContainerState::Restarting)) batch.push_back(c);
   parallel_for(batch, -1, [&](const ContainerInfo& c) {
-    runtime_.stop(c.id, timeout);
+    runtime_.stop(c.id, timeout);  // a restarting container too: its restart policy ends there
     if (progress_) progress_("Container " + c.name, "Stopped");
   });
 }
@@ -714,7 +762,10 @@ void ProjectRuntime::start(const std::vector<std::string>& services) {
         batch.push_back(c);
     parallel_for(batch, -1, [&](const ContainerInfo& c) {
       const Service* s = project_.find_service(label(c, kServiceLabel));
-      if (s) impl.attach(*s, c.id, c.name);
+      if (s) {
+        impl.wait_for_dependencies(*s);  // as up does: healthy / completed dependencies first
+        impl.attach(*s, c.id, c.name);
+      }
       runtime_.start(c.id);
       if (progress_) progress_("Container " + c.name, "Started");
     });
@@ -722,8 +773,17 @@ void ProjectRuntime::start(const std::vector<std::string>& services) {
 }
 
 void ProjectRuntime::kill(const std::vector<std::string>& services, int signal) {
-  for (const auto& c : containers(false))
-    if (wanted(c, services)) runtime_.kill(c.id, signal);
+  for (const auto& c : containers(true)) {
+    if (!wanted(c, services)) continue;
+    if (c.state == engine::ContainerState::Restarting)
+      runtime_.stop(c.id, std::chrono::seconds(0));  // no process to signal: the restarts end (as Docker)
+    else if (c.running())
+      try {
+        runtime_.kill(c.id, signal);
+      } catch (const UserError&) {
+        if (runtime_.inspect(c.id).running()) throw;  // else it exited meanwhile: nothing to kill
+      }
+  }
 }
 
 void ProjectRuntime::pause(const std::vector<std::string>& services) {
@@ -797,8 +857,11 @@ std::string ProjectRuntime::run(const RunOptions& o, int parallel) {
   std::string name = o.name;
   if (name.empty()) name = project_.name + "-" + s.name + "-run-" + random_hex(6);
   ensure_images({o.service}, parallel);
-  auto lock = lock_project();
   Impl impl(*this);
+  // As up: the one-off starts once its dependencies are healthy / have completed (not with
+  // --no-deps, which leaves them to the user).
+  if (!o.no_deps) impl.wait_for_dependencies(s);
+  auto lock = lock_project();
   try {
     std::vector<std::string> nets;
     for (const auto& [key, _] : s.networks) nets.push_back(key);

@@ -1,7 +1,7 @@
 #pragma once
 // Applying a project to the machine: `up` (networks, volumes, containers level by level, the
-// services of one level in parallel, depends_on conditions, rollback of what this call made) and
-// `down`. It joins the planner (plan.hpp) with the runtime, the network layer and volumes/.
+// services of one level in parallel, depends_on conditions; a failed up keeps what it made, as
+// compose, but a half-made container) and `down`. It joins the planner (plan.hpp) with the runtime, the network layer and volumes/.
 #include <chrono>
 #include <functional>
 #include <map>

@@ -81,6 +81,13 @@ int exec_helper_main(int argc, char** argv) {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     monitor::close_fds_from(3);
     apply_rlimits(req.rlimits);
+    // Before entering: /proc is still the host's; the command inherits it across fork and exec.
+    if (req.security.oom_score_adj) {
+      UniqueFd fd(::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+      std::string v = std::to_string(*req.security.oom_score_adj);
+      if (!fd || ::write(fd.get(), v.data(), v.size()) != static_cast<ssize_t>(v.size()))
+        throw_errno("write", "/proc/self/oom_score_adj");
+    }
     enter_container(pid, req);
     child_pid = ::fork();
     if (child_pid < 0) throw_errno("fork");

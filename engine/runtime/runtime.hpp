@@ -219,6 +219,9 @@ struct ExecOptions {
   bool tty = false;              // a pty on the caller's terminal (raw mode while running)
   bool interactive = false;      // keep stdin attached
   bool privileged = false;
+  // In the background (`exec -d`): no stdio, exec returns 0 once the process is started and
+  // never waits for it.
+  bool detach = false;
 };
 
 struct LogsOptions {

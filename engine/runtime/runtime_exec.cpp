@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 
@@ -134,6 +135,28 @@ int relay_tty(pid_t pid, int master, bool interactive) {
   return wait_status(pid);
 }
 
+// `exec -d`: the helper (which dies with its parent) is waited for by a grandchild of this
+// process in a session of its own, adopted by init once the child between has exited; stdio is
+// /dev/null. Neither this process's exit nor its terminal ends the command.
+int exec_detached(const std::vector<std::string>& args) {
+  UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devnull) throw_errno("open", "/dev/null");
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    pid_t keeper = ::fork();
+    if (keeper != 0) ::_exit(keeper < 0 ? 126 : 0);
+    ::setsid();
+    for (int fd = 0; fd < 3; ++fd) ::dup2(devnull.get(), fd);  // it must not hold the caller's pipes open
+    try {
+      ::_exit(wait_status(spawn_helper(args, -1, -1, -1)));
+    } catch (...) {
+      ::_exit(126);
+    }
+  }
+  return wait_status(pid);
+}
+
 std::vector<std::string> merge_env(std::vector<std::string> base, const std::vector<std::string>& extra) {
   for (const auto& e : extra) {
     std::string key = e.substr(0, e.find('='));
@@ -154,7 +177,11 @@ int Runtime::exec(const std::string& name_or_id, const ExecOptions& options) {
   auto cg = Cgroup::for_container(info.id);
   ExecRequest req;
   req.argv = options.argv;
-  req.env = merge_env(container_env(info), options.env);
+  std::vector<std::string> env = container_env(info);
+  // A terminal gets a TERM, as Docker gives one (the container's own is kept when it has one).
+  if (options.tty && std::none_of(env.begin(), env.end(), [](const std::string& e) { return e.rfind("TERM=", 0) == 0; }))
+    env.push_back("TERM=xterm");
+  req.env = merge_env(std::move(env), options.env);
   req.cwd = !options.working_dir.empty() ? options.working_dir : info.spec.working_dir.empty() ? "/" : info.spec.working_dir;
   req.tty = options.tty;
   req.security = build_security(info.spec, options.user);
@@ -163,9 +190,11 @@ int Runtime::exec(const std::string& name_or_id, const ExecOptions& options) {
     req.security.seccomp = false;
   }
   req.rlimits = build_rlimits(info.spec);
+  req.security.oom_score_adj = info.spec.resources.oom_score_adj;  // as PID 1 has it
   req.cgroup_procs = cg->procs_files();
   std::vector<std::string> args = {options_.berth_exe.string(), "__init", "exec", std::to_string(info.pid),
                                    serialize_exec_request(req)};
+  if (options.detach) return exec_detached(args);
   if (!options.tty) {
     int in = -1;
     UniqueFd devnull;

@@ -149,7 +149,7 @@ volumes:
   EXPECT_NE(out.find("\"ExitCode\":0"), std::string::npos) << out;
 }
 
-TEST_F(UpDown, FailedUpRollsBackWhatItMade) {
+TEST_F(UpDown, FailedUpKeepsWhatItMadeAsCompose) {
   write(R"(services:
   ok:
     image: berth-examples/busybox:latest
@@ -162,6 +162,26 @@ TEST_F(UpDown, FailedUpRollsBackWhatItMade) {
   std::string out;
   EXPECT_NE(berth("up -d", &out), 0);
   EXPECT_NE(out.find("/no/such/program"), std::string::npos) << out;
+  // as compose: the containers stay (`ps`/`logs` can show why), and so does their network
+  EXPECT_EQ(state_of("ok"), "running");
+  EXPECT_EQ(state_of("broken"), "created");
+  EXPECT_TRUE(fs::exists(root_ / "networks" / (project_ + "_default.json")));
+}
+
+TEST_F(UpDown, PortConflictIsRefusedBeforeAnythingIsMade) {
+  // a port published twice is refused before anything (even the network) is made
+  write(R"(services:
+  a:
+    image: berth-examples/busybox:latest
+    command: ["sleep", "300"]
+    ports: ["127.0.0.1:18931:80"]
+  b:
+    image: berth-examples/busybox:latest
+    command: ["sleep", "300"]
+    ports: ["127.0.0.1:18931:80"]
+)");
+  std::string out;
+  EXPECT_NE(berth("up -d", &out), 0);
   EXPECT_EQ(ids(), "");
   EXPECT_FALSE(fs::exists(root_ / "networks" / (project_ + "_default.json")));
 }

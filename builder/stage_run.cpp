@@ -52,6 +52,7 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
     if (predefined_arg(n)) spec.env.push_back(n + "=" + v);
   spec.working_dir = cfg_.working_dir.empty() ? "/" : cfg_.working_dir;
   spec.user = cfg_.user;
+  spec.volatile_rootfs = true;  // its upper dir becomes a layer at once, or is dropped
   // Without the network layer (which the builder does not link) a RUN gets a loopback-only
   // namespace by default; --network host shares the host's.
   std::string net = in.flag("network").empty() ? sh_.opts.network : in.flag("network");

@@ -78,6 +78,7 @@ BuildResult build_image(const StatePaths& paths, const engine::RuntimeOptions& r
     o.history.created_by = "FROM scratch";
     final_image = store.add_layer_image(std::nullopt, std::nullopt, o);
   }
+  if (sh.wrote) store.sync();  // what the steps stored deferred (stage_builder.hpp), once
   for (const auto& t : opts.tags) store.tag(final_image->id, t);
 
   for (const auto& [arg, value] : opts.build_args) {

@@ -56,7 +56,9 @@ std::string step_text(const Instruction& in, const StageShell& shell) {
 }  // namespace
 
 StageBuilder::StageBuilder(BuildShared& shared, const Stage& stage)
-    : sh_(shared), st_(stage), store_(shared.paths), steps_(1 + static_cast<int>(stage.instructions.size())) {}
+    : sh_(shared), st_(stage), store_(shared.paths), steps_(1 + static_cast<int>(stage.instructions.size())) {
+  store_.defer_sync();
+}
 
 void StageBuilder::fail(const Instruction& in, const std::string& message) const {
   instruction_error(sh_.df.raw.file, in.line, in.name(), message);
@@ -105,6 +107,7 @@ engine::Image StageBuilder::commit(const std::optional<engine::LayerBlob>& layer
   o.config = cfg_;
   o.history.created_by = created_by;
   o.history.comment = "buildkit.dockerfile.v0";
+  sh_.wrote = true;
   image_ = store_.add_layer_image(image_, layer, o);
   parent_key_ = image_->id;
   return *image_;

@@ -1,6 +1,7 @@
 #pragma once
 // One stage of a build, instruction by instruction (image_build.cpp runs the stages). Internal
 // to the builder.
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,10 @@ struct BuildShared {
   std::set<std::string> used_args;       // build args some ARG consumed
   std::vector<std::string> warnings;
   void warn(const std::string& w);
+
+  // Some step stored a layer or an image: the stages' stores defer their fsyncs (a build step's
+  // image is rebuilt if lost), and the build syncs the store once before it tags the result.
+  std::atomic<bool> wrote{false};
 };
 
 class StageBuilder {

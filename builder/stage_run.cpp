@@ -44,6 +44,7 @@ std::optional<engine::LayerBlob> StageBuilder::run(const Instruction& in, BuildP
   spec.working_dir = cfg_.working_dir.empty() ? "/" : cfg_.working_dir;
   spec.user = cfg_.user;
   if (sh_.opts.shm_size > 0) spec.shm_size = sh_.opts.shm_size;
+  spec.volatile_rootfs = true;  // its upper dir becomes a layer at once, or is dropped
   // host shares the host's network; otherwise the step gets a namespace of its own, which the
   // caller's RunNetwork joins to the build bridge (default) once the container exists, or which
   // keeps loopback only (none, or no RunNetwork given).

@@ -51,7 +51,7 @@ ScratchOverlay::ScratchOverlay(const fs::path& source, const fs::path& scratch_d
   for (const char* d : {"upper", "work", "view"}) fs::create_directory(dir_.path / d);
   path_ = dir_.path / "view";
   // One lower directory: overlayfs needs an upper for that, and the upper is what we discard.
-  engine::mount_overlay({source}, dir_.path / "upper", dir_.path / "work", path_);
+  engine::mount_overlay({source}, dir_.path / "upper", dir_.path / "work", path_, 0, /*volatile_upper=*/true);
   mounted_ = true;
 }
 

@@ -21,6 +21,7 @@ struct BlobWriter::State {
   Sha256 hash;
   std::uint64_t size = 0;
   bool committed = false;
+  bool durable = true;  // fsync before the rename (ImageStore::defer_sync turns it off)
   std::string buf;  // coalesces small writes
   std::uint64_t written = 0, written_back = 0;
 
@@ -38,7 +39,7 @@ struct BlobWriter::State {
     }
     written += buf.size();
     buf.clear();
-    if (written - written_back >= (8u << 20)) {  // committed with fsync: let the disk start now
+    if (durable && written - written_back >= (8u << 20)) {  // committed with fsync: let the disk start now
       start_writeback(fd.get(), static_cast<long long>(written_back), static_cast<long long>(written - written_back));
       written_back = written;
     }
@@ -73,7 +74,7 @@ std::string BlobWriter::commit() {
   std::string digest = s_->hash.digest();
   if (!s_->expected.empty() && digest != s_->expected)
     throw UserError("digest mismatch for blob " + s_->expected + ": content hashes to " + digest);
-  if (::fsync(s_->fd.get()) != 0) throw_errno("fsync", s_->tmp_path.string());
+  if (s_->durable && ::fsync(s_->fd.get()) != 0) throw_errno("fsync", s_->tmp_path.string());
   s_->fd.reset();
   fs::path final_path = s_->blobs_dir / store::digest_hex(digest);
   if (::rename(s_->tmp_path.c_str(), final_path.c_str()) != 0)
@@ -103,6 +104,7 @@ BlobWriter ImageStore::blob_writer(std::string_view expected_digest) {
   auto s = std::make_unique<BlobWriter::State>();
   s->blobs_dir = dir_ / "blobs" / "sha256";
   s->expected = std::string(expected_digest);
+  s->durable = sync_ == Sync::Yes;
   fs::create_directories(dir_ / "tmp");
   std::string tmpl = (dir_ / "tmp" / "blob-XXXXXX").string();
   int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
@@ -121,6 +123,12 @@ std::string ImageStore::put_blob(std::string_view data, std::string_view expecte
   auto w = blob_writer(digest);
   w.write(data);
   return w.commit();
+}
+
+void ImageStore::sync() const {
+  UniqueFd fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_errno("open", dir_.string());
+  if (::syncfs(fd.get()) != 0) throw_errno("syncfs", dir_.string());
 }
 
 }  // namespace berth::engine

@@ -189,7 +189,7 @@ static fs::path stage_layer(ImageStore& st, const fs::path& dir, std::string_vie
                     ", but the image config says " + std::string(diff_id));
   json meta{{"chain_id", chain}, {"diff_id", diff_id}, {"blob", blob_digest}, {"size", res.size},
             {"entries", res.entries}, {"short", hex.substr(0, 16)}};
-  write_file_atomic(stage / "layer.json", meta.dump() + "\n");
+  write_file_atomic(stage / "layer.json", meta.dump() + "\n", 0644, st.write_sync());
   undo.dismiss();
   log::debug("unpacked layer {} ({} bytes)", chain, res.size);
   return stage;
@@ -274,8 +274,9 @@ Image ImageStore::commit_image(std::string_view manifest_bytes, std::string_view
   put_blob(config_bytes, id);
   std::string manifest_digest = put_blob(manifest_bytes);
   rec["manifest_digest"] = manifest_digest;
-  write_file_atomic(dir_ / "images" / (store::digest_hex(id) + ".json"), rec.dump(2) + "\n");
+  write_file_atomic(dir_ / "images" / (store::digest_hex(id) + ".json"), rec.dump(2) + "\n", 0644, sync_);
   if (!parsed.empty()) {
+    if (sync_ != Sync::Yes) sync();  // a tag must never name what a power loss could take
     auto all = store::read_refs(dir_);
     for (auto& r : parsed) all[r.str()] = id;
     store::write_refs(dir_, all);

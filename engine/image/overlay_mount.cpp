@@ -34,7 +34,7 @@ bool use_fsconfig() {
 // A detached overlay mount's descriptor (fsmount), its layers one "lowerdir+" each or, where the
 // kernel lacks it, in one "lowerdir" string.
 UniqueFd fsmount_overlay(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
-                         const fs::path& target, unsigned long flags, bool lowerdir_plus) {
+                         const fs::path& target, unsigned long flags, bool lowerdir_plus, bool volatile_upper = false) {
   UniqueFd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
   if (!fsfd) throw_errno("fsopen", "overlay");
   if (lowerdir_plus) {
@@ -47,6 +47,8 @@ UniqueFd fsmount_overlay(const std::vector<fs::path>& lower, const fs::path& upp
   if (!upper.empty()) {
     config_string(fsfd.get(), "upperdir", upper.string(), upper.string());
     config_string(fsfd.get(), "workdir", work.string(), work.string());
+    if (volatile_upper && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0)
+      throw_errno("fsconfig volatile", "overlay on " + target.string());
   }
   if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) throw_errno("fsconfig create", "overlay on " + target.string());
   unsigned attrs = (flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0;
@@ -58,8 +60,8 @@ UniqueFd fsmount_overlay(const std::vector<fs::path>& lower, const fs::path& upp
 }
 
 void mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
-                         const fs::path& target, unsigned long flags) {
-  UniqueFd mnt = fsmount_overlay(lower, upper, work, target, flags, true);
+                         const fs::path& target, unsigned long flags, bool volatile_upper) {
+  UniqueFd mnt = fsmount_overlay(lower, upper, work, target, flags, true, volatile_upper);
   if (::move_mount(mnt.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
     throw_errno("move_mount", "overlay on " + target.string());
 }
@@ -71,9 +73,9 @@ void mount_with_fsconfig(const std::vector<fs::path>& lower, const fs::path& upp
 // descriptors are closed once the mount exists (overlayfs holds the layers itself). Unlike the
 // chdir-and-relative-paths trick this changes no process-wide state.
 void mount_with_mount2(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
-                       const fs::path& target, unsigned long flags) {
+                       const fs::path& target, unsigned long flags, bool volatile_upper) {
   std::string rest;
-  if (!upper.empty()) rest = ",upperdir=" + upper.string() + ",workdir=" + work.string();
+  if (!upper.empty()) rest = ",upperdir=" + upper.string() + ",workdir=" + work.string() + (volatile_upper ? ",volatile" : "");
   const std::size_t limit = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) - 1;
   std::string lowerdir;
   try {
@@ -102,12 +104,12 @@ void mount_with_mount2(const std::vector<fs::path>& lower, const fs::path& upper
 }  // namespace
 
 void mount_overlay(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work, const fs::path& target,
-                   unsigned long flags) {
+                   unsigned long flags, bool volatile_upper) {
   if (lower.empty()) throw UserError("overlay mount on " + target.string() + ": no layers");
   if (use_fsconfig())
-    mount_with_fsconfig(lower, upper, work, target, flags);
+    mount_with_fsconfig(lower, upper, work, target, flags, volatile_upper);
   else
-    mount_with_mount2(lower, upper, work, target, flags);
+    mount_with_mount2(lower, upper, work, target, flags, volatile_upper);
 }
 
 // Three kinds of kernel:

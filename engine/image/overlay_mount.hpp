@@ -15,9 +15,13 @@ namespace berth::engine {
 // links, or /proc/self/fd/N when even those do not fit (~190 layers). BERTH_OVERLAY_MOUNT=mount2
 // (or =fsconfig) in the environment forces a path (tests). `flags`: MS_RDONLY etc. for the mount.
 // Throws SysError naming the call, UserError when the layers cannot fit one mount(2).
-// The caller owns the resulting mount (umount2(target)).
+// The caller owns the resulting mount (umount2(target)). `volatile_upper`: overlayfs's "volatile"
+// option (Linux >= 5.10): no sync of the upper directory's whole filesystem when the overlay is
+// unmounted (or synced), for an upper dir that need not survive a crash and is never mounted
+// again (a build step's: it is read back as a layer at once).
 void mount_overlay(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
-                   const std::filesystem::path& work, const std::filesystem::path& target, unsigned long flags = 0);
+                   const std::filesystem::path& work, const std::filesystem::path& target, unsigned long flags = 0,
+                   bool volatile_upper = false);
 
 // Whether overlayfs takes "lowerdir+" through the new mount API (what mount_overlay uses unless
 // BERTH_OVERLAY_MOUNT says otherwise); probed once per process without mounting anything.

@@ -28,7 +28,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitRlimit, name, soft, hard)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitDevice, host_path, container_path)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProcessSecurity, user, caps, no_new_privileges, seccomp,
                                                 seccomp_program, oom_score_adj)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitSpec, id, lower_dirs, upper, work, rootfs, read_only, mounts,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitSpec, id, lower_dirs, upper, work, rootfs, read_only, volatile_upper, mounts,
                                                 netns_path, cgroup_procs, hostname, domainname, rlimits, sysctls,
                                                 argv, env, cwd, tty, init, security, privileged,
                                                 devices, shm_size, masked_paths, readonly_paths)

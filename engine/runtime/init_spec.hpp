@@ -51,6 +51,7 @@ struct InitSpec {
   std::string work;
   std::string rootfs;  // the mount point of the overlay (inside the init's mount namespace)
   bool read_only = false;
+  bool volatile_upper = false;  // ContainerSpec::volatile_rootfs
   std::vector<InitMount> mounts;
   std::string netns_path;                 // empty: keep the host's network namespace
   std::vector<std::string> cgroup_procs;  // "cgroup.procs" files the init joins before unsharing

@@ -74,6 +74,7 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   auto files = detail::files_for(paths, info.id);
   s.rootfs = files.rootfs().string();
   s.read_only = spec.read_only;
+  s.volatile_upper = spec.volatile_rootfs;
   for (const auto& [source, target] : {std::pair{files.hosts(), "/etc/hosts"}, std::pair{files.resolv_conf(), "/etc/resolv.conf"},
                                        std::pair{files.hostname(), "/etc/hostname"}}) {
     InitMount m;

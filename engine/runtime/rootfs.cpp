@@ -207,7 +207,7 @@ void prepare_rootfs(const InitSpec& spec, const std::string& console) {
   // Nothing we mount may propagate back to the host.
   do_mount("", "/", nullptr, MS_REC | MS_PRIVATE, "", "/ (make rprivate)");
   std::vector<std::filesystem::path> lowers(spec.lower_dirs.begin(), spec.lower_dirs.end());
-  mount_overlay(lowers, spec.upper, spec.work, spec.rootfs);
+  mount_overlay(lowers, spec.upper, spec.work, spec.rootfs, 0, spec.volatile_upper);
   UniqueFd root(::open(spec.rootfs.c_str(), O_DIRECTORY | O_PATH | O_CLOEXEC));
   if (!root) throw_errno("open", spec.rootfs);
 

@@ -133,6 +133,10 @@ struct ContainerSpec {
   bool stdin_open = false;
   bool init = false;  // a tiny reaper as PID 1 that forwards signals to the command
   bool read_only = false;
+  // What the container writes need not survive a crash of the host, and the container is never
+  // started twice: its overlay is mounted "volatile" (no sync of the whole filesystem holding the
+  // upper dir when the overlay goes, milliseconds per container). A build step's container.
+  bool volatile_rootfs = false;
   std::vector<MountSpec> mounts;
 
   // Contents of the berth-managed /etc/hosts, /etc/resolv.conf, /etc/hostname. Empty: defaults

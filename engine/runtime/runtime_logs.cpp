@@ -183,10 +183,17 @@ void Runtime::logs(const std::string& name_or_id, const LogsOptions& options,
       pollfd p{watch.get(), POLLIN, 0};
       ::poll(&p, 1, 100);
     }
-    char events[4096];
-    while (::read(watch.get(), events, sizeof events) > 0) {
-    }
-    std::this_thread::sleep_until(woke + std::chrono::milliseconds(10));
+    // A renamed file is the monitor's new state (the container may have ended): look at once,
+    // or every short run (a build step) would wait out the rest of the 10 ms.
+    alignas(inotify_event) char events[4096];
+    bool state_changed = false;
+    for (ssize_t n; (n = ::read(watch.get(), events, sizeof events)) > 0;)
+      for (ssize_t i = 0; i < n;) {
+        const auto* ev = reinterpret_cast<const inotify_event*>(events + i);
+        if (ev->mask & IN_MOVED_TO) state_changed = true;
+        i += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      }
+    if (!state_changed) std::this_thread::sleep_until(woke + std::chrono::milliseconds(10));
   }
 }
 

@@ -75,6 +75,7 @@ nlohmann::json spec_to_json(const ContainerSpec& s) {
   j["stdin_open"] = s.stdin_open;
   j["init"] = s.init;
   j["read_only"] = s.read_only;
+  if (s.volatile_rootfs) j["volatile_rootfs"] = true;
   j["mounts"] = s.mounts;
   j["hosts_file"] = s.hosts_file;
   j["resolv_conf"] = s.resolv_conf;
@@ -121,6 +122,7 @@ ContainerSpec spec_from_json(const nlohmann::json& j) {
   s.stdin_open = j.value("stdin_open", false);
   s.init = j.value("init", false);
   s.read_only = j.value("read_only", false);
+  s.volatile_rootfs = j.value("volatile_rootfs", false);
   s.mounts = j.value("mounts", s.mounts);
   s.hosts_file = j.value("hosts_file", "");
   s.resolv_conf = j.value("resolv_conf", "");

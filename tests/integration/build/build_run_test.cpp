@@ -78,3 +78,22 @@ TEST_F(BuildTest, IndependentStagesBuildInParallel) {
 }
 
 }  // namespace berth::test
+
+namespace berth::test {
+
+// A RUN step's overlay is mounted "volatile" (its upper dir becomes a layer at once; unmounting
+// it must not sync the whole filesystem), while a container of the built image gets the usual
+// durable one; what the step wrote is in the image all the same.
+TEST_F(BuildTest, RunStepOverlayIsVolatileAndItsWritesAreKept) {
+  write("Dockerfile",
+        "FROM berth-test/busybox\n"
+        "RUN grep ' / ' /proc/self/mountinfo | grep -q volatile && echo kept > /made-in-volatile\n");
+  std::string out;
+  ASSERT_EQ(build("-t built:volatile", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm built:volatile cat /made-in-volatile", &out), 0) << out;
+  EXPECT_EQ(out, "kept\n");
+  ASSERT_EQ(berth("container run --rm built:volatile grep ' / ' /proc/self/mountinfo", &out), 0) << out;
+  EXPECT_EQ(out.find("volatile"), std::string::npos) << out;
+}
+
+}  // namespace berth::test

@@ -5,6 +5,8 @@
 #   no-change  the same again with the cache (every step a hit)            target < 50 ms
 #   one file   the file the first COPY copies changed: that COPY and all after it run again
 #   per RUN    (cold build of 10 `RUN true` steps - cold build of none) / 10  target < 15 ms
+#   (berth's builds use --network none, as buildah's below; the per-RUN cost on the default build
+#   bridge, which joins each step to it, is reported on a line of its own)
 # Median of ROUNDS each. Where buildah and runc are installed (Debian packages; docker.io may not
 # be installed on these machines: it changes the host's firewall), the same Dockerfiles are built
 # with `buildah bud --layers --isolation oci --runtime runc --network none` in the same run, on a
@@ -53,9 +55,9 @@ echo "FROM bench/busybox:latest" >"$ctx/Dockerfile.none"
 now() { date +%s%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
-build() { b image build -q "$@" "$ctx" >/dev/null; }
+build() { b image build -q --network "${NET:-none}" "$@" "$ctx" >/dev/null; }
 
-cold=() nochange=() onefile=() runs=() none=()
+cold=() nochange=() onefile=() runs=() none=() bridged=()
 build -t bench/app  # warm the page cache and the binary
 for r in $(seq 1 "$ROUNDS"); do
   t0=$(now); build --no-cache -t bench/app; t1=$(now); cold+=("$(ms "$t0" "$t1")")
@@ -64,6 +66,7 @@ for r in $(seq 1 "$ROUNDS"); do
   t0=$(now); build -t bench/app; t1=$(now); onefile+=("$(ms "$t0" "$t1")")
   t0=$(now); build --no-cache -f "$ctx/Dockerfile.runs" -t bench/runs; t1=$(now); runs+=("$(ms "$t0" "$t1")")
   t0=$(now); build --no-cache -f "$ctx/Dockerfile.none" -t bench/none; t1=$(now); none+=("$(ms "$t0" "$t1")")
+  t0=$(now); NET=default build --no-cache -f "$ctx/Dockerfile.runs" -t bench/runs; t1=$(now); bridged+=("$(ms "$t0" "$t1")")
 done
 # the built image runs and shows the last change
 out=$(b container run --rm bench/app)
@@ -79,6 +82,8 @@ report() {  # NAME cold nochange onefile runs none
     "$(awk -v a="$5" -v b="$6" 'BEGIN { printf "%.0f", (a - b) / 10 }')" "$5" "$6"
 }
 report berth "$(m "${cold[@]}")" "$(m "${nochange[@]}")" "$(m "${onefile[@]}")" "$(m "${runs[@]}")" "$(m "${none[@]}")"
+printf '  per RUN step on the build bridge %4s   (10 RUN true with --network default, less none, / 10)\n' \
+  "$(awk -v a="$(m "${bridged[@]}")" -v b="$(m "${none[@]}")" 'BEGIN { printf "%.0f", (a - b) / 10 }')"
 
 if command -v buildah >/dev/null && command -v runc >/dev/null; then
   bh() { buildah --root "$bh_root/root" --runroot "$bh_root/run" --storage-driver overlay "$@"; }

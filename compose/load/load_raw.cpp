@@ -41,6 +41,12 @@ std::vector<std::string> split_commas(const std::string& s) {
     }
 }
 
+// "web (/p/compose.yaml)" for an extends chain key "/p/compose.yaml#web".
+std::string shown(const std::string& key) {
+    size_t hash = key.rfind('#');
+    return key.substr(hash + 1) + " (" + key.substr(0, hash) + ")";
+}
+
 // `extends`, following chains within the file and into other files.
 class Extender {
  public:
@@ -49,9 +55,15 @@ class Extender {
     Node resolve(const Node& services, const std::string& name, const std::string& file, std::vector<std::string>& chain) {
         const Node* svc = services.find(name);
         if (!svc) throw UserError("service \"" + name + "\" not found in " + file);
-        std::string key = file + "#" + name;
-        if (std::find(chain.begin(), chain.end(), key) != chain.end())
-            fail(*svc, "services." + name + ".extends", "circular extends of service \"" + name + "\"");
+        // (canonical: the same file named two ways must still be seen as a cycle)
+        std::error_code ec;
+        fs::path canonical = file == "-" ? fs::path(file) : fs::weakly_canonical(file, ec);
+        std::string key = (ec ? file : canonical.string()) + "#" + name;
+        if (auto at = std::find(chain.begin(), chain.end(), key); at != chain.end()) {
+            std::string cycle;  // "a (/p/compose.yaml) -> b (/p/base.yaml) -> a (/p/compose.yaml)"
+            for (; at != chain.end(); ++at) cycle += shown(*at) + " -> ";
+            fail(*svc, "services." + name + ".extends", "circular extends: " + cycle + shown(key));
+        }
         const Node* ext = svc->find("extends");
         if (!ext) return *svc;
         chain.push_back(key);

@@ -266,6 +266,9 @@ struct Project {
     std::map<std::string, FileObject> configs;
     StringMap environment;                   // the environment used for interpolation
     std::vector<std::string> profiles;       // active profiles
+    // Values were interpolated (not `config --no-interpolate`): a `$` in them is a literal one,
+    // printed `$$` by `config` so that its output loads again to the same project (as compose).
+    bool interpolated = true;
 
     const Service* find_service(const std::string& n) const {
         auto it = services.find(n);

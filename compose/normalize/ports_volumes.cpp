@@ -162,7 +162,7 @@ ServiceVolume long_volume(const Node& n, const std::string& path) {
             if (const Node* s = val.find("subpath")) v.volume.subpath = str(*s, kp + ".subpath");
         } else if (k == "tmpfs" && val.is_map()) {
             if (const Node* s = val.find("size")) v.tmpfs.size = bytes(*s, kp + ".size");
-            if (const Node* m = val.find("mode")) v.tmpfs.mode = static_cast<uint32_t>(std::stoul(str(*m, kp + ".mode"), nullptr, 8));
+            if (const Node* m = val.find("mode")) v.tmpfs.mode = file_mode(*m, kp + ".mode");
         }
     }
     // the long syntax does not create a missing bind source unless asked

@@ -1,5 +1,7 @@
 #include "compose/normalize/service.hpp"
 
+#include <algorithm>
+
 #include "compose/normalize/ports_volumes.hpp"
 #include "compose/normalize/values.hpp"
 #include "engine/runtime/device_rules.hpp"
@@ -126,7 +128,7 @@ std::vector<FileReference> file_refs(const Node& v, const std::string& path, boo
             if (const Node* t = x.find("target")) r.target = str(*t, kp + ".target");
             if (const Node* u = x.find("uid")) r.uid = str(*u, kp + ".uid");
             if (const Node* g = x.find("gid")) r.gid = str(*g, kp + ".gid");
-            if (const Node* m = x.find("mode")) r.mode = static_cast<uint32_t>(std::stoul(str(*m, kp + ".mode"), nullptr, 8));
+            if (const Node* m = x.find("mode")) r.mode = file_mode(*m, kp + ".mode");
         }
         if (r.target.empty()) r.target = secrets ? "/run/secrets/" + r.source : "/" + r.source;
         else if (secrets && r.target[0] != '/') r.target = "/run/secrets/" + r.target;
@@ -263,9 +265,16 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
             if (v.is_map()) {  // {host: ip} or {host: [ip, ip]}
                 for (const auto& [h, ips] : v.fields)
                     for (const auto& ip : string_list(ips, p + "." + h)) s.extra_hosts.push_back(h + ":" + ip);
-            } else {
-                for (auto& [h, ip] : list_or_map(v, p, nullptr, true)) s.extra_hosts.push_back(h + ":" + ip);
+            } else {  // "host:ip" or "host=ip"; a host may be listed with several addresses
+                for (const auto& e : string_list(v, p)) {
+                    size_t sep = e.find('=');
+                    if (sep == std::string::npos) sep = e.find(':');
+                    s.extra_hosts.push_back(sep == std::string::npos ? e + ":" : e.substr(0, sep) + ":" + e.substr(sep + 1));
+                }
             }
+            // as compose prints them: sorted, each host:ip once
+            std::sort(s.extra_hosts.begin(), s.extra_hosts.end());
+            s.extra_hosts.erase(std::unique(s.extra_hosts.begin(), s.extra_hosts.end()), s.extra_hosts.end());
         }
         else if (k == "depends_on") {
             if (v.is_seq()) {

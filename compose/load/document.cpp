@@ -21,7 +21,10 @@ bool is_extension(const std::string& k) { return k.rfind("x-", 0) == 0; }
 
 // Fig and compose file format 1: services at the top level.
 void convert_fig(Node& doc) {
-    if (doc.has("services")) return;
+    // A file with any top-level key of the compose format (one holding only volumes: or
+    // networks: or name:, as an override or include often does) is not a Fig file.
+    for (const char* k : {"services", "networks", "volumes", "secrets", "configs", "name", "include", "models"})
+        if (doc.has(k)) return;
     if (const Node* v = doc.find("version"); v && v->is_scalar() && !v->scalar.empty() && v->scalar[0] != '1') return;
     Node services = Node::make_map(doc.mark);
     Node out = Node::make_map(doc.mark);

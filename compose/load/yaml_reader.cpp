@@ -28,7 +28,9 @@ public:
         if (!diag_) throw_sys(ENOMEM, "fy_diag_create", file);
         fy_diag_set_collect_errors(diag_.get(), true);
         fy_parse_cfg cfg{};
-        cfg.flags = FYPCF_QUIET;
+        // Sloppy flow indentation: a flow `]`/`}` at its key's column, which go-yaml (compose's
+        // parser) accepts and real project files use.
+        cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_SLOPPY_FLOW_INDENTATION);
         cfg.diag = diag_.get();
         parser_.reset(fy_parser_create(&cfg));
         if (!parser_ || fy_parser_set_string(parser_.get(), text.data(), text.size()) != 0)

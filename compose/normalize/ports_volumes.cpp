@@ -69,7 +69,8 @@ ServicePort short_port(const Node& n, const std::string& path) {
     auto t = parse_range(target);
     auto pub = parse_range(published);
     if (!t || t->empty() || !pub) fail(n, path, "\"" + s + "\" is not a valid port mapping");
-    if (!pub->empty() && pub->end - pub->start != t->end - t->start && pub->end != pub->start)
+    // (a host range for one container port is allowed: up takes a free port of the range)
+    if (!pub->empty() && pub->end - pub->start != t->end - t->start && pub->end != pub->start && t->end != t->start)
         fail(n, path, "\"" + s + "\": published and target port ranges differ in size");
     if (p.protocol != "tcp" && p.protocol != "udp" && p.protocol != "sctp")
         fail(n, path, "\"" + s + "\": unknown protocol \"" + p.protocol + "\"");

@@ -147,7 +147,7 @@ std::vector<ServiceLink> links(const Node& v, const std::string& path) {
 }
 
 void restart_value(const Node& v, const std::string& path, const std::string& r) {
-    if (r == "no" || r == "always" || r == "unless-stopped" || r == "on-failure") return;
+    if (r.empty() || r == "no" || r == "always" || r == "unless-stopped" || r == "on-failure") return;
     if (r.rfind("on-failure:", 0) == 0 && r.size() > 11 && r.find_first_not_of("0123456789", 11) == std::string::npos) return;
     fail(v, path, "invalid restart policy \"" + r + "\" (no, always, on-failure[:N], unless-stopped)");
 }

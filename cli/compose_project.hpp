@@ -14,6 +14,8 @@
 namespace berth::cli {
 
 compose::Project load_project(const Context& ctx, const std::vector<std::string>& services = {});
+// One warning per key of the project berth accepts but does not act on.
+void warn_ignored(const compose::Project& p);
 // " ✔ Container p-web-1  Started  0.3s" on stderr, per --progress (project_progress.hpp).
 compose::orchestrate::Progress progress_printer(const Context& ctx);
 // --scale SERVICE=NUM values.

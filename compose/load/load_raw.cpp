@@ -243,7 +243,6 @@ RawProject load_raw(const LoadOptions& opts) {
         Node one = read_document(f, ctx, project_dir);
         doc = doc.is_null() ? std::move(one) : merge_nodes(doc, one);
     }
-    strip_merge_tags(doc);
     for (const char* section : {"services", "networks", "volumes", "secrets", "configs"}) {
         Node* s = doc.find(section);
         if (!s || s->is_null()) doc.set(section, Node::make_map(doc.mark));
@@ -260,6 +259,8 @@ RawProject load_raw(const LoadOptions& opts) {
         if (svc.is_map() && svc.has("extends")) extended.emplace_back(i, extender.resolve(services, name, raw.files.front(), chain));
     }
     for (auto& [i, resolved] : extended) services.fields[i].second = std::move(resolved);
+    // `!reset`/`!override` apply to what a service inherits through extends too: dropped only now.
+    strip_merge_tags(doc);
     for (auto& [name, svc] : services.fields) {
         if (svc.is_null()) svc = Node::make_map(svc.mark);
         apply_env_files(svc, name, env);

@@ -141,6 +141,9 @@ Project normalize(const RawProject& raw) {
         if (s.networks.count("default") && !p.networks.count("default"))
             p.networks["default"] = network(p.name, "default", Node());
     }
+    for (const auto& [k, v] : doc.fields)
+        if (k == "models") p.ignored.push_back(v.mark.file.str() + ":" + std::to_string(v.mark.line) + ": " + k);
+    for (const auto& [_, s] : p.services) p.ignored.insert(p.ignored.end(), s.ignored.begin(), s.ignored.end());
     check_references(raw, p);
     DependencyGraph graph(p);  // refuses cycles and unknown links / volumes_from / network_mode services
     return p;

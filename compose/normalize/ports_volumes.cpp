@@ -108,12 +108,21 @@ ServicePort long_port(const Node& n, const std::string& path) {
     return p;
 }
 
-bool is_path(const std::string& s) { return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~'); }
+// "C:\data" or "C:/data": a Windows host path, kept as written (compose does).
+bool is_windows_path(const std::string& s) {
+    return s.size() > 2 && std::isalpha(static_cast<unsigned char>(s[0])) && s[1] == ':' && (s[2] == '\\' || s[2] == '/');
+}
+
+bool is_path(const std::string& s) { return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~' || is_windows_path(s)); }
 
 ServiceVolume short_volume(const Node& n, const std::string& path) {
     std::string s = str(n, path);
     ServiceVolume v;
     auto parts = split(s, ':');
+    if (parts.size() > 2 && is_windows_path(s)) {  // the drive's colon is not a separator
+        parts[1] = parts[0] + ":" + parts[1];
+        parts.erase(parts.begin());
+    }
     if (parts.size() == 1) {
         v.target = parts[0];
     } else {

@@ -246,6 +246,7 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
                         if (const Node* a = nv.find("mac_address")) sn.mac_address = str(*a, np + ".mac_address");
                         if (const Node* a = nv.find("priority")) sn.priority = static_cast<int>(integer(*a, np + ".priority"));
                         if (const Node* a = nv.find("driver_opts")) sn.driver_opts = list_or_map(*a, np + ".driver_opts");
+                        if (const Node* a = nv.find("gw_priority")) s.ignored.push_back(where(a->mark) + np + ".gw_priority");
                     }
                     s.networks[nk] = sn;
                 }
@@ -362,8 +363,20 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "userns_mode") s.userns_mode = str(v, p);
         else if (k == "isolation") s.isolation = str(v, p);
         else if (k == "runtime") s.runtime = str(v, p);
+        // read by the loader (env_file into environment), or only about how compose runs
+        else if (k == "env_file" || k == "extends" || k == "version") continue;
+        // Fig's `dockerfile:` beside `build: DIR` (applied after the loop: build may come later)
+        else if (k == "dockerfile") continue;
+        // lifecycle hooks, provider services, develop.watch, models, ...: valid, not acted on
+        else {
+            s.ignored.push_back(where(v.mark) + p);
+            // printed by config as written (with `extensions`): a provider service has no image,
+            // and its output must load again
+            if (k == "provider") s.extensions[k] = to_json(v).dump();
+        }
     }
-    // deploy.resources and the legacy keys describe the same limits; legacy keys win as compose does
+    if (const Node* d = n.find("dockerfile"); d && s.build) s.build->dockerfile = str(*d, base + ".dockerfile");
+        // deploy.resources and the legacy keys describe the same limits; legacy keys win as compose does
     if (s.deploy) {
         if (!s.mem_limit && s.deploy->limits.memory) s.mem_limit = s.deploy->limits.memory;
         if (!s.cpus && s.deploy->limits.cpus) s.cpus = s.deploy->limits.cpus;
@@ -371,7 +384,8 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         if (!s.mem_reservation && s.deploy->reservations.memory) s.mem_reservation = s.deploy->reservations.memory;
         if (!s.scale && s.deploy->replicas) s.scale = s.deploy->replicas;
     }
-    if (s.image.empty() && !s.build)
+    // (a provider service is run by a compose plugin, not from an image; berth warns about it)
+    if (s.image.empty() && !s.build && !n.has("provider"))
         fail(n, base, "service \"" + name + "\" has neither an image nor a build context specified");
     if (!s.container_name.empty() && s.scale && *s.scale > 1)
         fail(n, base, "service \"" + name + "\" has container_name and more than one replica");

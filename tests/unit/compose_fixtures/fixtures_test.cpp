@@ -164,6 +164,19 @@ TEST_P(ComposeFixture, ConfigOutputLoadsAgainToTheSame) {
     expect_round_trip(options_for(kRoot / GetParam()), GetParam());
 }
 
+// Keys berth accepts without acting on them are listed (the commands warn once about each), with
+// where they are written; none is refused.
+TEST(ComposeFixtures, NewerKeysAreAcceptedAndListedAsIgnored) {
+    Project p = load_project(options_for(kRoot / "newer_compose_keys"));
+    std::string all;
+    for (const auto& i : p.ignored) all += relocate(i) + "\n";
+    for (const char* key : {"compose.yaml:6: services.web.use_api_socket", "services.web.pre_start",
+                            "services.web.post_start", "services.web.pre_stop", "services.web.networks.front.gw_priority",
+                            "services.web.develop", "services.web.models", "services.db.provider", ": models"})
+        EXPECT_NE(all.find(key), std::string::npos) << key << " not in:\n" << all;
+    EXPECT_EQ(p.ignored.size(), 9u) << all;
+}
+
 TEST(ComposeExamples, ConfigOutputLoadsAgainToTheSame) {
     const fs::path examples = fs::path(BERTH_FIXTURES_DIR) / ".." / ".." / "examples";
     int n = 0;

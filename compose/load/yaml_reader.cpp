@@ -2,7 +2,11 @@
 
 #include <libfyaml.h>
 
+#include <algorithm>
 #include <map>
+#include <string_view>
+#include <utility>
+#include <vector>
 #include <memory>
 
 namespace berth::compose::load {
@@ -17,9 +21,61 @@ struct DiagFree {
     void operator()(fy_diag* d) const noexcept { fy_diag_unref(d); }
 };
 
+// libfyaml reports a bad indentation at the token after the offending line (a line past the
+// end of the file when it is the last), and an unclosed `[`/`{` at the end of the input: the
+// position returned is where the user must look instead (the offending line; the opener).
+std::pair<int, int> where_to_look(const std::string& text, const std::string& msg, int line, int column) {
+    std::vector<size_t> starts{0};  // offsets of line starts
+    for (size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\n') starts.push_back(i + 1);
+    auto blank = [&](size_t l) {  // 1-based line l holds nothing but spaces or a comment
+        size_t i = starts[l - 1];
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+        return i >= text.size() || text[i] == '\n' || text[i] == '\r' || text[i] == '#';
+    };
+    if (msg.find("indentation") != std::string::npos) {
+        size_t l = std::min<size_t>(static_cast<size_t>(line), starts.size()) - 1;
+        while (l >= 1 && blank(l)) --l;
+        if (l < 1) return {line, column};
+        size_t i = starts[l - 1];
+        while (i < text.size() && text[i] == ' ') ++i;
+        return {static_cast<int>(l), static_cast<int>(i - starts[l - 1] + 1)};
+    }
+    if (msg.find("without a closing") == std::string::npos && msg.find("missing comma in flow") == std::string::npos)
+        return {line, column};
+    // The innermost flow collection still open: brackets outside quotes and comments, opening
+    // one only where a value starts (after a space, a separator or another bracket).
+    std::vector<std::pair<int, int>> open;
+    int l = 1, c = 0;
+    char quote = 0;
+    char prev = '\n';
+    for (size_t i = 0; i < text.size(); ++i) {
+        char ch = text[i];
+        ++c;
+        if (ch == '\n') {
+            ++l, c = 0, prev = ch;
+            if (!quote || open.empty()) quote = 0;
+            continue;
+        }
+        if (quote) {
+            if (ch == quote) quote = 0;
+        } else if (ch == '#' && (prev == ' ' || prev == '\n' || prev == '\t')) {
+            while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+        } else if ((ch == '"' || ch == '\'') && std::string_view(" \t\n[{,:").find(prev) != std::string_view::npos) {
+            quote = ch;
+        } else if ((ch == '[' || ch == '{') && std::string_view(" \t\n[{,:-").find(prev) != std::string_view::npos) {
+            open.emplace_back(l, c);
+        } else if ((ch == ']' || ch == '}') && !open.empty()) {
+            open.pop_back();
+        }
+        prev = ch;
+    }
+    return open.empty() ? std::pair{line, column} : open.back();
+}
+
 class Reader {
 public:
-    Reader(const std::string& text, const std::string& file) : file_(file) {
+    Reader(const std::string& text, const std::string& file) : text_(text), file_(file) {
         fy_diag_cfg dcfg;
         fy_diag_cfg_default(&dcfg);
         dcfg.fp = nullptr;
@@ -64,8 +120,11 @@ private:
 
     [[noreturn]] void syntax_error() {
         void* it = nullptr;
-        if (fy_diag_error* err = fy_diag_errors_iterate(diag_.get(), &it))
-            throw ConfigError({file_, err->line + 1, err->column + 1}, "", err->msg ? err->msg : "invalid YAML");
+        if (fy_diag_error* err = fy_diag_errors_iterate(diag_.get(), &it)) {
+            std::string msg = err->msg ? err->msg : "invalid YAML";
+            auto [line, column] = where_to_look(text_, msg, err->line + 1, err->column + 1);
+            throw ConfigError({file_, line, column}, "", msg);
+        }
         throw ConfigError({file_, 0, 0}, "", "invalid YAML (unexpected end of input)");
     }
 
@@ -172,6 +231,7 @@ private:
         }
     }
 
+    const std::string& text_;
     const SourceFile file_;
     std::unique_ptr<fy_diag, DiagFree> diag_;
     std::unique_ptr<fy_parser, ParserFree> parser_;

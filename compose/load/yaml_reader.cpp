@@ -152,11 +152,24 @@ private:
     Node node(Event e, bool as_key = false) {
         Node n;
         n.mark = mark(e.get());
+        // Bounds: the recursion below (and every later walk of the tree) stays off the end of
+        // the stack, and aliases cannot expand a small file into billions of values.
+        struct Depth {
+            int& d;
+            explicit Depth(int& x) : d(++x) {}
+            ~Depth() { --d; }
+        } depth(depth_);
+        if (depth_ > kMaxDepth) fail(n, "", "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+        const size_t values_before = values_;
+        if (++values_ > kMaxValues) too_many(n);
         if (e->type == FYET_ALIAS) {
             std::string name = text(fy_event_get_token(e.get()));
             auto it = anchors_.find(name);
             if (it == anchors_.end()) fail(n, "", "unknown anchor \"" + name + "\"");
-            Node copy = it->second;
+            values_ += it->second.second;
+            aliased_ += it->second.second;
+            if (values_ > kMaxValues || aliased_ > kMaxAliased) too_many(n);
+            Node copy = it->second.first;
             copy.mark = n.mark;
             return copy;
         }
@@ -194,7 +207,7 @@ private:
             default:
                 fail(n, "", "unexpected YAML event");
         }
-        if (fy_token* anchor = fy_event_get_anchor_token(e.get())) anchors_[text(anchor)] = n;
+        if (fy_token* anchor = fy_event_get_anchor_token(e.get())) anchors_[text(anchor)] = {n, values_ - values_before};
         return n;
     }
 
@@ -235,11 +248,43 @@ private:
     const SourceFile file_;
     std::unique_ptr<fy_diag, DiagFree> diag_;
     std::unique_ptr<fy_parser, ParserFree> parser_;
-    std::map<std::string, Node> anchors_;
+    std::map<std::string, std::pair<Node, size_t>> anchors_;  // and how many values each holds
+    static constexpr int kMaxDepth = 1000;
+    static constexpr size_t kMaxValues = 10'000'000;  // a 100 MB project file holds about 2 million
+    static constexpr size_t kMaxAliased = 1'000'000;  // values copied by aliases (real files: hundreds)
+    int depth_ = 0;
+    size_t values_ = 0;
+    size_t aliased_ = 0;
+
+    [[noreturn]] static void too_many(const Node& at) {
+        fail(at, "", "too many values once aliases are expanded (over " + std::to_string(kMaxAliased) +
+                         " copied by aliases, or " + std::to_string(kMaxValues) + " in all): an alias bomb?");
+    }
 };
 
 }  // namespace
 
-Node read_yaml(const std::string& text, const std::string& file) { return Reader(text, file).document(); }
+// A project file is UTF-8 text: a NUL byte or a malformed sequence is refused where it is, before
+// the parser (which would read on, or take the bytes as an empty value).
+void check_text(const std::string& text, const std::string& file) {
+    int line = 1, column = 1;
+    for (size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = len != 0 && c != 0 && i + len <= text.size() && !(len == 2 && c < 0xC2);
+        for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (!ok)
+            throw ConfigError({SourceFile(file), line, column}, "",
+                              c == 0 ? "NUL byte in the file (a project file is text)" : "invalid UTF-8 in the file");
+        if (c == '\n') ++line, column = 1;
+        else ++column;
+        i += len;
+    }
+}
+
+Node read_yaml(const std::string& text, const std::string& file) {
+    check_text(text, file);
+    return Reader(text, file).document();
+}
 
 }  // namespace berth::compose::load

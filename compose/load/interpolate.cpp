@@ -11,7 +11,10 @@ bool name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || 
 bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 [[noreturn]] void invalid(const std::string& text) {
-    throw InterpolationError("invalid interpolation format \"" + text + "\"; you may need to escape any $ with another $");
+    // (a multi-line value is shown on one line: the error stays one line)
+    std::string shown;
+    for (char c : text) shown += c == '\n' ? std::string("\\n") : c == '\r' ? std::string("\\r") : std::string(1, c);
+    throw InterpolationError("invalid interpolation format \"" + shown + "\"; you may need to escape any $ with another $");
 }
 
 // The end (index of the matching '}') of a braced expression starting after "${".

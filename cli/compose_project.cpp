@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "base/error.hpp"
+#include "base/log.hpp"
 #include "cli/project_options.hpp"
 #include "cli/project_progress.hpp"
 #include "engine/registry/progress_display.hpp"
@@ -16,8 +17,14 @@
 
 namespace berth::cli {
 
+void warn_ignored(const compose::Project& p) {
+  for (const auto& key : p.ignored) log::warn("{}is not supported by berth; ignored", key.back() == ' ' ? key : key + " ");
+}
+
 compose::Project load_project(const Context& ctx, const std::vector<std::string>& services) {
-  return compose::load_project(load_options(ctx.global, services));
+  compose::Project p = compose::load_project(load_options(ctx.global, services));
+  warn_ignored(p);
+  return p;
 }
 
 compose::Project load_project_or_labels(const Context& ctx) {

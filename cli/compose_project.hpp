@@ -17,6 +17,9 @@ compose::Project load_project(const Context& ctx, const std::vector<std::string>
 // As load_project; but `-p NAME` where no project file is found (the usual CI teardown) gives the
 // project as its containers' labels describe it: a name and no services (down, ps, logs, stop, rm).
 compose::Project load_project_or_labels(const Context& ctx);
+
+// One warning per key of the project berth accepts but does not act on.
+void warn_ignored(const compose::Project& p);
 // " ✔ Container p-web-1  Started  0.3s" on stderr, per --progress (project_progress.hpp).
 compose::orchestrate::Progress progress_printer(const Context& ctx);
 // --scale SERVICE=NUM values.

@@ -7,6 +7,7 @@
 #include "base/error.hpp"
 
 #include "cli/command.hpp"
+#include "cli/compose_project.hpp"
 #include "cli/project_options.hpp"
 #include "compose/load.hpp"
 
@@ -25,6 +26,7 @@ int run_config(const Context& ctx, const ConfigFlags& f) {
     opts.interpolate = !f.no_interpolate;
     if (f.profiles) opts.profiles = {"*"};
     compose::Project p = compose::load_project(opts);
+    warn_ignored(p);
     if (f.quiet) return 0;
     if (f.services) {
         for (const auto& [name, _] : p.services) fmt::print("{}\n", name);

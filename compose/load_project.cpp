@@ -5,6 +5,10 @@
 
 namespace berth::compose {
 
-Project load_project(const LoadOptions& opts) { return normalize(load::load_raw(opts)); }
+Project load_project(const LoadOptions& opts) {
+    Project p = normalize(load::load_raw(opts));
+    p.interpolated = opts.interpolate;
+    return p;
+}
 
 }  // namespace berth::compose

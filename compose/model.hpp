@@ -152,6 +152,9 @@ struct EnvFile {
 
 struct Service {
     std::string name;
+    // Keys of the file berth accepts but does not act on ("file:line: services.web.post_start"):
+    // warned about once by the commands, never silently dropped.
+    std::vector<std::string> ignored;
     std::vector<std::string> profiles;
 
     std::string image;
@@ -268,6 +271,11 @@ struct Project {
     std::map<std::string, FileObject> configs;
     StringMap environment;                   // the environment used for interpolation
     std::vector<std::string> profiles;       // active profiles
+    // Values were interpolated (not `config --no-interpolate`): a `$` in them is a literal one,
+    // printed `$$` by `config` so that its output loads again to the same project (as compose).
+    bool interpolated = true;
+    // Every key berth accepts but does not act on (services' and top-level ones, e.g. models:).
+    std::vector<std::string> ignored;
 
     const Service* find_service(const std::string& n) const {
         auto it = services.find(n);

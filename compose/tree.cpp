@@ -144,7 +144,10 @@ const Node* find_path(const Node& root, const std::vector<std::string>& path) {
 }
 
 void fail(const Node& at, const std::string& path, const std::string& message) {
-    throw ConfigError(at.mark, path, message);
+    // a message quoting a multi-line value stays one line
+    std::string one_line;
+    for (char c : message) one_line += c == '\n' ? std::string("\\n") : c == '\r' ? std::string("\\r") : std::string(1, c);
+    throw ConfigError(at.mark, path, one_line);
 }
 
 }  // namespace berth::compose

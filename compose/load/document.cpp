@@ -1,5 +1,6 @@
 #include "compose/load/document.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 
@@ -20,7 +21,10 @@ bool is_extension(const std::string& k) { return k.rfind("x-", 0) == 0; }
 
 // Fig and compose file format 1: services at the top level.
 void convert_fig(Node& doc) {
-    if (doc.has("services")) return;
+    // A file with any top-level key of the compose format (one holding only volumes: or
+    // networks: or name:, as an override or include often does) is not a Fig file.
+    for (const char* k : {"services", "networks", "volumes", "secrets", "configs", "name", "include", "models"})
+        if (doc.has(k)) return;
     if (const Node* v = doc.find("version"); v && v->is_scalar() && !v->scalar.empty() && v->scalar[0] != '1') return;
     Node services = Node::make_map(doc.mark);
     Node out = Node::make_map(doc.mark);
@@ -52,9 +56,25 @@ std::vector<std::string> scalar_list(const Node& n) {
     return out;
 }
 
-void include_projects(Node& doc, const DocumentContext& ctx, const fs::path& base_dir) {
+std::string chain_key(const std::string& file) {
+    if (file == "-") return file;
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(file, ec);
+    return ec ? file : p.string();
+}
+
+// "a.yaml -> b.yaml -> a.yaml" for the error naming an include cycle.
+std::string cycle_text(const std::vector<std::string>& chain, const std::string& again) {
+    std::string out;
+    for (auto it = std::find(chain.begin(), chain.end(), again); it != chain.end(); ++it) out += *it + " -> ";
+    return out + again;
+}
+
+void include_projects(Node& doc, const DocumentContext& ctx, const fs::path& base_dir, const std::string& file) {
     Node* inc = doc.find("include");
     if (!inc) return;
+    std::vector<std::string> chain = ctx.include_chain;
+    chain.push_back(chain_key(file));
     Node includes = *inc;
     doc.erase("include");
     for (const auto& item : includes.items) {
@@ -66,6 +86,7 @@ void include_projects(Node& doc, const DocumentContext& ctx, const fs::path& bas
             if (const Node* pd = item.find("project_directory"); pd && pd->is_scalar())
                 project_dir = resolve_host_path(pd->scalar, base_dir, ctx.home);
         DocumentContext sub = ctx;
+        sub.include_chain = chain;
         std::vector<std::string> env_files;
         if (item.is_map() && item.find("env_file")) {
             for (auto& f : scalar_list(*item.find("env_file"))) env_files.push_back(resolve_host_path(f, base_dir, ctx.home));
@@ -77,6 +98,8 @@ void include_projects(Node& doc, const DocumentContext& ctx, const fs::path& bas
         for (const auto& p : paths) {
             std::error_code ec;
             if (!fs::exists(p, ec)) fail(item, "include", "included file " + p + " not found");
+            if (std::string key = chain_key(p); std::find(chain.begin(), chain.end(), key) != chain.end())
+                fail(item, "include", "include cycle: " + cycle_text(chain, key));
             Node one = read_document(p, sub, project_dir);
             merged = merged.is_null() ? std::move(one) : merge_nodes(merged, one);
         }
@@ -126,7 +149,7 @@ Node read_document(const std::string& file, const DocumentContext& ctx, const fs
     if (ctx.interpolate) interpolate_tree(doc, ctx.env);
     validate_schema(doc);
     resolve_document_paths(doc, base_dir, ctx.home);
-    include_projects(doc, ctx, base_dir);
+    include_projects(doc, ctx, base_dir, file);
     return doc;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "compose/tree.hpp"
 
@@ -17,6 +18,9 @@ struct DocumentContext {
     std::string home;
     std::string stdin_content;  // for "-"
     bool stdin_given = false;
+    // The files whose `include:` led to the one being read (canonical paths): a file met again
+    // is an include cycle, refused instead of recursing until the stack overflows.
+    std::vector<std::string> include_chain;
 };
 
 // `base_dir`: what relative paths in this file are relative to (the project directory).

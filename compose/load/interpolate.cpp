@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "compose/load/interpolation_casts.hpp"
+
 namespace berth::compose::load {
 namespace {
 
@@ -9,7 +11,10 @@ bool name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || 
 bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 [[noreturn]] void invalid(const std::string& text) {
-    throw InterpolationError("invalid interpolation format \"" + text + "\"; you may need to escape any $ with another $");
+    // (a multi-line value is shown on one line: the error stays one line)
+    std::string shown;
+    for (char c : text) shown += c == '\n' ? std::string("\\n") : c == '\r' ? std::string("\\r") : std::string(1, c);
+    throw InterpolationError("invalid interpolation format \"" + shown + "\"; you may need to escape any $ with another $");
 }
 
 // The end (index of the matching '}') of a braced expression starting after "${".
@@ -105,17 +110,33 @@ std::string path_text(const std::string& prefix, const std::vector<Step>& steps)
     return out;
 }
 
+const std::string kListItem = "[]";
+
+// A substituted value is a string (an unset ${X} is "", not null) unless compose types its key.
+void type_substituted(Node& node, const std::vector<Step>& steps) {
+    std::vector<const std::string*> path;
+    path.reserve(steps.size());
+    for (const auto& s : steps) path.push_back(s.key ? s.key : &kListItem);
+    Cast cast = interpolation_cast(path);
+    node.quoted = cast == Cast::None;
+    if (cast != Cast::Boolean) return;
+    // compose-go's toBoolean: YAML 1.1's words, any case
+    std::string lower;
+    for (char c : node.scalar) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (lower == "y" || lower == "yes" || lower == "on" || lower == "true") node.scalar = "true";
+    if (lower == "n" || lower == "no" || lower == "off" || lower == "false") node.scalar = "false";
+}
+
 void interpolate_node(Node& node, const Lookup& lookup, const std::string& prefix, std::vector<Step>& steps) {
     switch (node.kind) {
         case Node::Kind::Scalar:
             if (node.scalar.find('$') == std::string::npos) return;
             try {
-                // a substituted value is a string, as compose-go types it after interpolation
-                // only where the schema wants a string; numbers and booleans stay plain.
                 node.scalar = interpolate(node.scalar, lookup);
             } catch (const InterpolationError& e) {
                 fail(node, path_text(prefix, steps), e.what());
             }
+            type_substituted(node, steps);
             return;
         case Node::Kind::Seq:
             for (size_t i = 0; i < node.items.size(); ++i) {

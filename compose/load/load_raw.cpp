@@ -41,6 +41,12 @@ std::vector<std::string> split_commas(const std::string& s) {
     }
 }
 
+// "web (/p/compose.yaml)" for an extends chain key "/p/compose.yaml#web".
+std::string shown(const std::string& key) {
+    size_t hash = key.rfind('#');
+    return key.substr(hash + 1) + " (" + key.substr(0, hash) + ")";
+}
+
 // `extends`, following chains within the file and into other files.
 class Extender {
  public:
@@ -49,9 +55,15 @@ class Extender {
     Node resolve(const Node& services, const std::string& name, const std::string& file, std::vector<std::string>& chain) {
         const Node* svc = services.find(name);
         if (!svc) throw UserError("service \"" + name + "\" not found in " + file);
-        std::string key = file + "#" + name;
-        if (std::find(chain.begin(), chain.end(), key) != chain.end())
-            fail(*svc, "services." + name + ".extends", "circular extends of service \"" + name + "\"");
+        // (canonical: the same file named two ways must still be seen as a cycle)
+        std::error_code ec;
+        fs::path canonical = file == "-" ? fs::path(file) : fs::weakly_canonical(file, ec);
+        std::string key = (ec ? file : canonical.string()) + "#" + name;
+        if (auto at = std::find(chain.begin(), chain.end(), key); at != chain.end()) {
+            std::string cycle;  // "a (/p/compose.yaml) -> b (/p/base.yaml) -> a (/p/compose.yaml)"
+            for (; at != chain.end(); ++at) cycle += shown(*at) + " -> ";
+            fail(*svc, "services." + name + ".extends", "circular extends: " + cycle + shown(key));
+        }
         const Node* ext = svc->find("extends");
         if (!ext) return *svc;
         chain.push_back(key);
@@ -252,7 +264,6 @@ RawProject load_raw(const LoadOptions& opts) {
     if (pre_name.empty())
         if (const Node* n = doc.find("name"); n && n->is_scalar() && !n->scalar.empty() && n->scalar != guessed)
             doc = read_all(n->scalar);
-    strip_merge_tags(doc);
     for (const char* section : {"services", "networks", "volumes", "secrets", "configs"}) {
         Node* s = doc.find(section);
         if (!s || s->is_null()) doc.set(section, Node::make_map(doc.mark));
@@ -269,6 +280,8 @@ RawProject load_raw(const LoadOptions& opts) {
         if (svc.is_map() && svc.has("extends")) extended.emplace_back(i, extender.resolve(services, name, raw.files.front(), chain));
     }
     for (auto& [i, resolved] : extended) services.fields[i].second = std::move(resolved);
+    // `!reset`/`!override` apply to what a service inherits through extends too: dropped only now.
+    strip_merge_tags(doc);
     for (auto& [name, svc] : services.fields) {
         if (svc.is_null()) svc = Node::make_map(svc.mark);
         apply_env_files(svc, name, env);

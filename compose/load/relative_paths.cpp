@@ -1,5 +1,7 @@
 #include "compose/load/relative_paths.hpp"
 
+#include <cctype>
+
 namespace berth::compose::load {
 namespace fs = std::filesystem;
 
@@ -23,6 +25,9 @@ std::string resolve_host_path(const std::string& path, const fs::path& base, con
     if (path == "~" || path.rfind("~/", 0) == 0) return (fs::path(home) / path.substr(path.size() > 1 ? 2 : 1)).lexically_normal().string();
     fs::path p(path);
     if (p.is_absolute()) return path;
+    // a Windows host path ("C:\\data", "C:/data") is absolute there: kept as written, as compose does
+    if (path.size() > 2 && std::isalpha(static_cast<unsigned char>(path[0])) && path[1] == ':' && (path[2] == '\\' || path[2] == '/'))
+        return path;
     std::string out = (base / p).lexically_normal().string();
     if (out.size() > 1 && out.back() == '/') out.pop_back();
     return out;

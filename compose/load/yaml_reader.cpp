@@ -2,7 +2,11 @@
 
 #include <libfyaml.h>
 
+#include <algorithm>
 #include <map>
+#include <string_view>
+#include <utility>
+#include <vector>
 #include <memory>
 
 namespace berth::compose::load {
@@ -17,9 +21,61 @@ struct DiagFree {
     void operator()(fy_diag* d) const noexcept { fy_diag_unref(d); }
 };
 
+// libfyaml reports a bad indentation at the token after the offending line (a line past the
+// end of the file when it is the last), and an unclosed `[`/`{` at the end of the input: the
+// position returned is where the user must look instead (the offending line; the opener).
+std::pair<int, int> where_to_look(const std::string& text, const std::string& msg, int line, int column) {
+    std::vector<size_t> starts{0};  // offsets of line starts
+    for (size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\n') starts.push_back(i + 1);
+    auto blank = [&](size_t l) {  // 1-based line l holds nothing but spaces or a comment
+        size_t i = starts[l - 1];
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+        return i >= text.size() || text[i] == '\n' || text[i] == '\r' || text[i] == '#';
+    };
+    if (msg.find("indentation") != std::string::npos) {
+        size_t l = std::min<size_t>(static_cast<size_t>(line), starts.size()) - 1;
+        while (l >= 1 && blank(l)) --l;
+        if (l < 1) return {line, column};
+        size_t i = starts[l - 1];
+        while (i < text.size() && text[i] == ' ') ++i;
+        return {static_cast<int>(l), static_cast<int>(i - starts[l - 1] + 1)};
+    }
+    if (msg.find("without a closing") == std::string::npos && msg.find("missing comma in flow") == std::string::npos)
+        return {line, column};
+    // The innermost flow collection still open: brackets outside quotes and comments, opening
+    // one only where a value starts (after a space, a separator or another bracket).
+    std::vector<std::pair<int, int>> open;
+    int l = 1, c = 0;
+    char quote = 0;
+    char prev = '\n';
+    for (size_t i = 0; i < text.size(); ++i) {
+        char ch = text[i];
+        ++c;
+        if (ch == '\n') {
+            ++l, c = 0, prev = ch;
+            if (!quote || open.empty()) quote = 0;
+            continue;
+        }
+        if (quote) {
+            if (ch == quote) quote = 0;
+        } else if (ch == '#' && (prev == ' ' || prev == '\n' || prev == '\t')) {
+            while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+        } else if ((ch == '"' || ch == '\'') && std::string_view(" \t\n[{,:").find(prev) != std::string_view::npos) {
+            quote = ch;
+        } else if ((ch == '[' || ch == '{') && std::string_view(" \t\n[{,:-").find(prev) != std::string_view::npos) {
+            open.emplace_back(l, c);
+        } else if ((ch == ']' || ch == '}') && !open.empty()) {
+            open.pop_back();
+        }
+        prev = ch;
+    }
+    return open.empty() ? std::pair{line, column} : open.back();
+}
+
 class Reader {
 public:
-    Reader(const std::string& text, const std::string& file) : file_(file) {
+    Reader(const std::string& text, const std::string& file) : text_(text), file_(file) {
         fy_diag_cfg dcfg;
         fy_diag_cfg_default(&dcfg);
         dcfg.fp = nullptr;
@@ -28,7 +84,9 @@ public:
         if (!diag_) throw_sys(ENOMEM, "fy_diag_create", file);
         fy_diag_set_collect_errors(diag_.get(), true);
         fy_parse_cfg cfg{};
-        cfg.flags = FYPCF_QUIET;
+        // Sloppy flow indentation: a flow `]`/`}` at its key's column, which go-yaml (compose's
+        // parser) accepts and real project files use.
+        cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_SLOPPY_FLOW_INDENTATION);
         cfg.diag = diag_.get();
         parser_.reset(fy_parser_create(&cfg));
         if (!parser_ || fy_parser_set_string(parser_.get(), text.data(), text.size()) != 0)
@@ -62,8 +120,11 @@ private:
 
     [[noreturn]] void syntax_error() {
         void* it = nullptr;
-        if (fy_diag_error* err = fy_diag_errors_iterate(diag_.get(), &it))
-            throw ConfigError({file_, err->line + 1, err->column + 1}, "", err->msg ? err->msg : "invalid YAML");
+        if (fy_diag_error* err = fy_diag_errors_iterate(diag_.get(), &it)) {
+            std::string msg = err->msg ? err->msg : "invalid YAML";
+            auto [line, column] = where_to_look(text_, msg, err->line + 1, err->column + 1);
+            throw ConfigError({file_, line, column}, "", msg);
+        }
         throw ConfigError({file_, 0, 0}, "", "invalid YAML (unexpected end of input)");
     }
 
@@ -91,11 +152,24 @@ private:
     Node node(Event e, bool as_key = false) {
         Node n;
         n.mark = mark(e.get());
+        // Bounds: the recursion below (and every later walk of the tree) stays off the end of
+        // the stack, and aliases cannot expand a small file into billions of values.
+        struct Depth {
+            int& d;
+            explicit Depth(int& x) : d(++x) {}
+            ~Depth() { --d; }
+        } depth(depth_);
+        if (depth_ > kMaxDepth) fail(n, "", "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+        const size_t values_before = values_;
+        if (++values_ > kMaxValues) too_many(n);
         if (e->type == FYET_ALIAS) {
             std::string name = text(fy_event_get_token(e.get()));
             auto it = anchors_.find(name);
             if (it == anchors_.end()) fail(n, "", "unknown anchor \"" + name + "\"");
-            Node copy = it->second;
+            values_ += it->second.second;
+            aliased_ += it->second.second;
+            if (values_ > kMaxValues || aliased_ > kMaxAliased) too_many(n);
+            Node copy = it->second.first;
             copy.mark = n.mark;
             return copy;
         }
@@ -133,7 +207,7 @@ private:
             default:
                 fail(n, "", "unexpected YAML event");
         }
-        if (fy_token* anchor = fy_event_get_anchor_token(e.get())) anchors_[text(anchor)] = n;
+        if (fy_token* anchor = fy_event_get_anchor_token(e.get())) anchors_[text(anchor)] = {n, values_ - values_before};
         return n;
     }
 
@@ -170,14 +244,47 @@ private:
         }
     }
 
+    const std::string& text_;
     const SourceFile file_;
     std::unique_ptr<fy_diag, DiagFree> diag_;
     std::unique_ptr<fy_parser, ParserFree> parser_;
-    std::map<std::string, Node> anchors_;
+    std::map<std::string, std::pair<Node, size_t>> anchors_;  // and how many values each holds
+    static constexpr int kMaxDepth = 1000;
+    static constexpr size_t kMaxValues = 10'000'000;  // a 100 MB project file holds about 2 million
+    static constexpr size_t kMaxAliased = 1'000'000;  // values copied by aliases (real files: hundreds)
+    int depth_ = 0;
+    size_t values_ = 0;
+    size_t aliased_ = 0;
+
+    [[noreturn]] static void too_many(const Node& at) {
+        fail(at, "", "too many values once aliases are expanded (over " + std::to_string(kMaxAliased) +
+                         " copied by aliases, or " + std::to_string(kMaxValues) + " in all): an alias bomb?");
+    }
 };
 
 }  // namespace
 
-Node read_yaml(const std::string& text, const std::string& file) { return Reader(text, file).document(); }
+// A project file is UTF-8 text: a NUL byte or a malformed sequence is refused where it is, before
+// the parser (which would read on, or take the bytes as an empty value).
+void check_text(const std::string& text, const std::string& file) {
+    int line = 1, column = 1;
+    for (size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = len != 0 && c != 0 && i + len <= text.size() && !(len == 2 && c < 0xC2);
+        for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (!ok)
+            throw ConfigError({SourceFile(file), line, column}, "",
+                              c == 0 ? "NUL byte in the file (a project file is text)" : "invalid UTF-8 in the file");
+        if (c == '\n') ++line, column = 1;
+        else ++column;
+        i += len;
+    }
+}
+
+Node read_yaml(const std::string& text, const std::string& file) {
+    check_text(text, file);
+    return Reader(text, file).document();
+}
 
 }  // namespace berth::compose::load

@@ -135,11 +135,15 @@ Project normalize(const RawProject& raw) {
     for (const auto& [k, v] : doc.find("services")->fields) p.services[k] = norm::service(k, v, raw.environment);
     for (const auto& [k, v] : raw.disabled_services.fields) p.disabled_services[k] = norm::service(k, v, raw.environment);
     // A service with no networks and no network_mode joins the project's `default` network.
-    for (auto& [name, s] : p.services)
-        if (s.networks.empty() && s.network_mode.empty()) {
-            s.networks["default"] = {};
-            if (!p.networks.count("default")) p.networks["default"] = network(p.name, "default", Node());
-        }
+    // Naming `default` explicitly (`networks: [default]`) joins the same implicit network.
+    for (auto& [name, s] : p.services) {
+        if (s.networks.empty() && s.network_mode.empty()) s.networks["default"] = {};
+        if (s.networks.count("default") && !p.networks.count("default"))
+            p.networks["default"] = network(p.name, "default", Node());
+    }
+    for (const auto& [k, v] : doc.fields)
+        if (k == "models") p.ignored.push_back(v.mark.file.str() + ":" + std::to_string(v.mark.line) + ": " + k);
+    for (const auto& [_, s] : p.services) p.ignored.insert(p.ignored.end(), s.ignored.begin(), s.ignored.end());
     check_references(raw, p);
     DependencyGraph graph(p);  // refuses cycles and unknown links / volumes_from / network_mode services
     return p;

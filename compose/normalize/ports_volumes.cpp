@@ -69,7 +69,8 @@ ServicePort short_port(const Node& n, const std::string& path) {
     auto t = parse_range(target);
     auto pub = parse_range(published);
     if (!t || t->empty() || !pub) fail(n, path, "\"" + s + "\" is not a valid port mapping");
-    if (!pub->empty() && pub->end - pub->start != t->end - t->start && pub->end != pub->start)
+    // (a host range for one container port is allowed: up takes a free port of the range)
+    if (!pub->empty() && pub->end - pub->start != t->end - t->start && pub->end != pub->start && t->end != t->start)
         fail(n, path, "\"" + s + "\": published and target port ranges differ in size");
     if (p.protocol != "tcp" && p.protocol != "udp" && p.protocol != "sctp")
         fail(n, path, "\"" + s + "\": unknown protocol \"" + p.protocol + "\"");
@@ -107,12 +108,21 @@ ServicePort long_port(const Node& n, const std::string& path) {
     return p;
 }
 
-bool is_path(const std::string& s) { return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~'); }
+// "C:\data" or "C:/data": a Windows host path, kept as written (compose does).
+bool is_windows_path(const std::string& s) {
+    return s.size() > 2 && std::isalpha(static_cast<unsigned char>(s[0])) && s[1] == ':' && (s[2] == '\\' || s[2] == '/');
+}
+
+bool is_path(const std::string& s) { return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~' || is_windows_path(s)); }
 
 ServiceVolume short_volume(const Node& n, const std::string& path) {
     std::string s = str(n, path);
     ServiceVolume v;
     auto parts = split(s, ':');
+    if (parts.size() > 2 && is_windows_path(s)) {  // the drive's colon is not a separator
+        parts[1] = parts[0] + ":" + parts[1];
+        parts.erase(parts.begin());
+    }
     if (parts.size() == 1) {
         v.target = parts[0];
     } else {
@@ -162,7 +172,7 @@ ServiceVolume long_volume(const Node& n, const std::string& path) {
             if (const Node* s = val.find("subpath")) v.volume.subpath = str(*s, kp + ".subpath");
         } else if (k == "tmpfs" && val.is_map()) {
             if (const Node* s = val.find("size")) v.tmpfs.size = bytes(*s, kp + ".size");
-            if (const Node* m = val.find("mode")) v.tmpfs.mode = static_cast<uint32_t>(std::stoul(str(*m, kp + ".mode"), nullptr, 8));
+            if (const Node* m = val.find("mode")) v.tmpfs.mode = file_mode(*m, kp + ".mode");
         }
     }
     // the long syntax does not create a missing bind source unless asked

@@ -1,6 +1,8 @@
 // The canonical renderings of a Project: JSON shaped like `docker compose config --format json`
 // (sorted keys, long forms), the same as YAML, and the per-service config hash.
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "base/sha256.hpp"
@@ -59,6 +61,13 @@ const char* volume_type(VolumeType t) {
 template <class T>
 void opt(json& j, const char* key, const std::optional<T>& v) {
     if (v) j[key] = *v;
+}
+// A file mode as "0440": the digits read back as octal whatever reads them (compose prints it so).
+void mode(json& j, const std::optional<uint32_t>& m) {
+    if (!m) return;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0%o", *m);
+    j["mode"] = buf;
 }
 void str(json& j, const char* key, const std::string& v) {
     if (!v.empty()) j[key] = v;
@@ -147,7 +156,7 @@ json service_json(const Service& s) {
             if (v.type == VolumeType::Tmpfs && (v.tmpfs.size || v.tmpfs.mode)) {
                 json t = json::object();
                 opt(t, "size", v.tmpfs.size);
-                opt(t, "mode", v.tmpfs.mode);
+                mode(t, v.tmpfs.mode);
                 vj["tmpfs"] = std::move(t);
             }
             vols.push_back(std::move(vj));
@@ -272,7 +281,7 @@ json service_json(const Service& s) {
             json rj{{"source", r.source}, {"target", r.target}};
             str(rj, "uid", r.uid);
             str(rj, "gid", r.gid);
-            opt(rj, "mode", r.mode);
+            mode(rj, r.mode);
             out.push_back(std::move(rj));
         }
         return out;
@@ -367,9 +376,49 @@ json project_json(const Project& p) {
 
 }  // namespace
 
-std::string to_json(const Project& p, int indent) { return project_json(p).dump(indent) + "\n"; }
+namespace {
 
-std::string to_yaml(const Project& p) { return yaml_text(project_json(p)); }
+std::string escape_dollars(const std::string& s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    for (char c : s) {
+        out.push_back(c);
+        if (c == '$') out.push_back('$');
+    }
+    return out;
+}
+
+// Every `$` of keys and values doubled, in place (what compose's `config` does to its output).
+void escape(json& j) {
+    if (j.is_string()) {
+        if (j.get_ref<const std::string&>().find('$') != std::string::npos) j = escape_dollars(j.get<std::string>());
+    } else if (j.is_array()) {
+        for (auto& i : j) escape(i);
+    } else if (j.is_object()) {
+        std::vector<std::string> renamed;
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            escape(it.value());
+            if (it.key().find('$') != std::string::npos) renamed.push_back(it.key());
+        }
+        for (const auto& k : renamed) {
+            json v = std::move(j[k]);
+            j.erase(k);
+            j[escape_dollars(k)] = std::move(v);
+        }
+    }
+}
+
+json printed(const Project& p) {
+    json j = project_json(p);
+    if (p.interpolated) escape(j);
+    return j;
+}
+
+}  // namespace
+
+std::string to_json(const Project& p, int indent) { return printed(p).dump(indent) + "\n"; }
+
+std::string to_yaml(const Project& p) { return yaml_text(printed(p)); }
 
 std::string config_hash(const Service& s) {
     Service copy = s;

@@ -1,5 +1,7 @@
 #include "compose/normalize/service.hpp"
 
+#include <algorithm>
+
 #include "compose/normalize/ports_volumes.hpp"
 #include "compose/normalize/values.hpp"
 #include "engine/runtime/device_rules.hpp"
@@ -133,7 +135,7 @@ std::vector<FileReference> file_refs(const Node& v, const std::string& path, boo
             if (const Node* t = x.find("target")) r.target = str(*t, kp + ".target");
             if (const Node* u = x.find("uid")) r.uid = str(*u, kp + ".uid");
             if (const Node* g = x.find("gid")) r.gid = str(*g, kp + ".gid");
-            if (const Node* m = x.find("mode")) r.mode = static_cast<uint32_t>(std::stoul(str(*m, kp + ".mode"), nullptr, 8));
+            if (const Node* m = x.find("mode")) r.mode = file_mode(*m, kp + ".mode");
         }
         if (r.target.empty()) r.target = secrets ? "/run/secrets/" + r.source : "/" + r.source;
         else if (secrets && r.target[0] != '/') r.target = "/run/secrets/" + r.target;
@@ -152,7 +154,7 @@ std::vector<ServiceLink> links(const Node& v, const std::string& path) {
 }
 
 void restart_value(const Node& v, const std::string& path, const std::string& r) {
-    if (r == "no" || r == "always" || r == "unless-stopped" || r == "on-failure") return;
+    if (r.empty() || r == "no" || r == "always" || r == "unless-stopped" || r == "on-failure") return;
     if (r.rfind("on-failure:", 0) == 0 && r.size() > 11 && r.find_first_not_of("0123456789", 11) == std::string::npos) return;
     fail(v, path, "invalid restart policy \"" + r + "\" (no, always, on-failure[:N], unless-stopped)");
 }
@@ -251,6 +253,7 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
                         if (const Node* a = nv.find("mac_address")) sn.mac_address = str(*a, np + ".mac_address");
                         if (const Node* a = nv.find("priority")) sn.priority = static_cast<int>(integer(*a, np + ".priority"));
                         if (const Node* a = nv.find("driver_opts")) sn.driver_opts = list_or_map(*a, np + ".driver_opts");
+                        if (const Node* a = nv.find("gw_priority")) s.ignored.push_back(where(a->mark) + np + ".gw_priority");
                     }
                     s.networks[nk] = sn;
                 }
@@ -270,9 +273,16 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
             if (v.is_map()) {  // {host: ip} or {host: [ip, ip]}
                 for (const auto& [h, ips] : v.fields)
                     for (const auto& ip : string_list(ips, p + "." + h)) s.extra_hosts.push_back(h + ":" + ip);
-            } else {
-                for (auto& [h, ip] : list_or_map(v, p, nullptr, true)) s.extra_hosts.push_back(h + ":" + ip);
+            } else {  // "host:ip" or "host=ip"; a host may be listed with several addresses
+                for (const auto& e : string_list(v, p)) {
+                    size_t sep = e.find('=');
+                    if (sep == std::string::npos) sep = e.find(':');
+                    s.extra_hosts.push_back(sep == std::string::npos ? e + ":" : e.substr(0, sep) + ":" + e.substr(sep + 1));
+                }
             }
+            // as compose prints them: sorted, each host:ip once
+            std::sort(s.extra_hosts.begin(), s.extra_hosts.end());
+            s.extra_hosts.erase(std::unique(s.extra_hosts.begin(), s.extra_hosts.end()), s.extra_hosts.end());
         }
         else if (k == "depends_on") {
             if (v.is_seq()) {
@@ -361,8 +371,20 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "userns_mode") s.userns_mode = str(v, p);
         else if (k == "isolation") s.isolation = str(v, p);
         else if (k == "runtime") s.runtime = str(v, p);
+        // read by the loader (env_file into environment), or only about how compose runs
+        else if (k == "env_file" || k == "extends" || k == "version") continue;
+        // Fig's `dockerfile:` beside `build: DIR` (applied after the loop: build may come later)
+        else if (k == "dockerfile") continue;
+        // lifecycle hooks, provider services, develop.watch, models, ...: valid, not acted on
+        else {
+            s.ignored.push_back(where(v.mark) + p);
+            // printed by config as written (with `extensions`): a provider service has no image,
+            // and its output must load again
+            if (k == "provider") s.extensions[k] = to_json(v).dump();
+        }
     }
-    // deploy.resources and the legacy keys describe the same limits; legacy keys win as compose does
+    if (const Node* d = n.find("dockerfile"); d && s.build) s.build->dockerfile = str(*d, base + ".dockerfile");
+        // deploy.resources and the legacy keys describe the same limits; legacy keys win as compose does
     if (s.deploy) {
         if (!s.mem_limit && s.deploy->limits.memory) s.mem_limit = s.deploy->limits.memory;
         if (!s.cpus && s.deploy->limits.cpus) s.cpus = s.deploy->limits.cpus;
@@ -370,7 +392,8 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         if (!s.mem_reservation && s.deploy->reservations.memory) s.mem_reservation = s.deploy->reservations.memory;
         if (!s.scale && s.deploy->replicas) s.scale = s.deploy->replicas;
     }
-    if (s.image.empty() && !s.build)
+    // (a provider service is run by a compose plugin, not from an image; berth warns about it)
+    if (s.image.empty() && !s.build && !n.has("provider"))
         fail(n, base, "service \"" + name + "\" has neither an image nor a build context specified");
     if (!s.container_name.empty() && s.scale && *s.scale > 1)
         fail(n, base, "service \"" + name + "\" has container_name and more than one replica");

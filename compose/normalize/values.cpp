@@ -196,4 +196,16 @@ std::vector<std::string> shell_split(const std::string& s) {
     return out;
 }
 
+uint32_t file_mode(const Node& n, const std::string& path) {
+    std::string text = str(n, path);
+    const int base = 8;
+    std::string digits = text.size() > 1 && text[0] == '0' && (text[1] == 'o' || text[1] == 'O') ? text.substr(2) : text;
+    bool ok = !digits.empty() && digits.size() <= 11;
+    for (char c : digits) ok = ok && c >= '0' && c < (base == 8 ? '8' : ':');
+    if (!ok) fail(n, path, "invalid file mode \"" + text + "\"");
+    unsigned long v = std::stoul(digits, nullptr, base);
+    if (v > 07777) fail(n, path, "invalid file mode \"" + text + "\"");
+    return static_cast<uint32_t>(v);
+}
+
 }  // namespace berth::compose::norm

@@ -19,6 +19,9 @@ int64_t integer(const Node& n, const std::string& path);
 double number(const Node& n, const std::string& path);
 Duration duration(const Node& n, const std::string& path);
 int64_t bytes(const Node& n, const std::string& path);
+// A file mode: octal digits whether written 0440, 440, "0440" or 0o440 (what users mean; berth's
+// `config` prints it as the string "0440" so that it reads back the same).
+uint32_t file_mode(const Node& n, const std::string& path);
 std::optional<int64_t> parse_bytes(const std::string& s);
 std::optional<Duration> parse_duration(const std::string& s);
 

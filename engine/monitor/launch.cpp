@@ -201,7 +201,7 @@ bool launch_init(const Config& cfg, Launched& out, std::string& error, int* stat
   std::string overlay_env = ov && *ov ? std::string("BERTH_OVERLAY_MOUNT=") + ov : std::string();
   InitChild child{cfg.berth_exe.c_str(), {child_fds[0], child_fds[1], child_fds[2]}, sp[1],
                   overlay_env.empty() ? nullptr : overlay_env.c_str()};
-  static char child_stack[32 * 1024] alignas(16);
+  alignas(16) static char child_stack[32 * 1024];
   long pid = ::clone(exec_init, child_stack + sizeof child_stack,
                      CLONE_VM | CLONE_VFORK | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD, &child);
   int clone_errno = errno;

@@ -135,6 +135,62 @@ TEST_P(ComposeFixture, YamlRenderingReadsBackAsTheJson) {
     EXPECT_EQ(back, json::parse(to_json(p, 2))) << yaml;
 }
 
+// `config` output is a project file: loaded again (same directory, environment and options) it
+// must give the same output, e.g. a literal `$` printed as `$$`, not interpolated a second time.
+void expect_round_trip(const LoadOptions& opts, const std::string& what) {
+    Project p;
+    try {
+        p = load_project(opts);
+    } catch (const std::exception& e) {
+        FAIL() << what << ": load failed: " << describe(e);
+    }
+    const std::string first = to_json(p, 2);
+    LoadOptions again = opts;
+    again.files = {"-"};
+    again.stdin_content = to_yaml(p);
+    again.project_directory = p.working_dir;
+    std::string second;
+    try {
+        second = to_json(load_project(again), 2);
+    } catch (const std::exception& e) {
+        FAIL() << what << ": config output does not load: " << describe(e) << "\n" << again.stdin_content;
+    }
+    EXPECT_EQ(json::parse(second), json::parse(first))
+        << what << ": (RFC 6902 patch from first to second load):\n"
+        << json::diff(json::parse(first), json::parse(second)).dump(2);
+}
+
+TEST_P(ComposeFixture, ConfigOutputLoadsAgainToTheSame) {
+    expect_round_trip(options_for(kRoot / GetParam()), GetParam());
+}
+
+// Keys berth accepts without acting on them are listed (the commands warn once about each), with
+// where they are written; none is refused.
+TEST(ComposeFixtures, NewerKeysAreAcceptedAndListedAsIgnored) {
+    Project p = load_project(options_for(kRoot / "newer_compose_keys"));
+    std::string all;
+    for (const auto& i : p.ignored) all += relocate(i) + "\n";
+    for (const char* key : {"compose.yaml:6: services.web.use_api_socket", "services.web.pre_start",
+                            "services.web.post_start", "services.web.pre_stop", "services.web.networks.front.gw_priority",
+                            "services.web.develop", "services.web.models", "services.db.provider", ": models"})
+        EXPECT_NE(all.find(key), std::string::npos) << key << " not in:\n" << all;
+    EXPECT_EQ(p.ignored.size(), 9u) << all;
+}
+
+TEST(ComposeExamples, ConfigOutputLoadsAgainToTheSame) {
+    const fs::path examples = fs::path(BERTH_FIXTURES_DIR) / ".." / ".." / "examples";
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(examples)) {
+        if (!e.is_directory()) continue;
+        LoadOptions o;
+        o.working_dir = e.path().string();
+        o.env = std::map<std::string, std::string>{{"HOME", "/home/tester"}, {"PATH", "/usr/bin:/bin"}};
+        expect_round_trip(o, e.path().filename().string());
+        ++n;
+    }
+    EXPECT_GE(n, 4);
+}
+
 std::string first_line(std::string s) {
     s = s.substr(0, s.find('\n'));
     while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) s.pop_back();

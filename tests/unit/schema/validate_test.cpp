@@ -153,7 +153,7 @@ TEST(SchemaValidate, EnumsPatternsRangesRequired) {
     EXPECT_EQ(first(service({{"oom_score_adj", 5000}})),
               "services.web.oom_score_adj: 5000 is greater than the maximum 1000");
     EXPECT_EQ(first(service({{"restart", "sometimes"}})),
-              R"(services.web.restart: "sometimes" is not valid here (must match ^(no|always|unless-stopped|on-failure(:[0-9]+)?)$))");
+              R"(services.web.restart: "sometimes" is not valid here (must match ^(|no|always|unless-stopped|on-failure(:[0-9]+)?)$))");
 }
 
 TEST(SchemaValidate, BadNamesAndDuplicates) {

@@ -6,6 +6,8 @@
 
 namespace berth::compose {
 
+Node::Node() = default;
+
 const Node* Node::find(const std::string& key) const {
     for (const auto& [k, v] : fields)
         if (k == key) return &v;

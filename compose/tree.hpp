@@ -37,6 +37,10 @@ struct Node {
     Node& set(const std::string& key, Node value);
     bool erase(const std::string& key);
 
+    // Out of line (tree.cpp): clang with libstdc++ checks pair<string, Node> for default
+    // constructibility while defining Node's implicit constructor, and fails on the recursion.
+    Node();
+
     static Node make_scalar(std::string s, SourceMark m = {}) {
         Node n;
         n.kind = Kind::Scalar;

@@ -2,11 +2,10 @@
 // fresh directory while the cache is busy), a cache seeded from a stage, read-only caches,
 // read-write binds whose writes never reach the context, secrets as environment variables and
 // with their own owner and mode, ssh agent forwarding, and --shm-size.
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include "base/sha256.hpp"
 #include "tests/integration/build/build_fixture.hpp"
+#include "tests/support/unix_socket.hpp"
 
 namespace berth::test {
 namespace {
@@ -101,12 +100,8 @@ TEST_F(BuildTest, SecretAsEnvironmentAndWithItsOwnerAndMode) {
 TEST_F(BuildTest, SshAgentSocketIsForwardedWhenGiven) {
   // A listening unix socket stands in for an agent: the RUN sees it where SSH_AUTH_SOCK says.
   fs::path sock = dir_ / "agent.sock";
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 1), 0);
+  ListeningUnixSocket agent(sock);
+  ASSERT_TRUE(agent.valid());
   write("Dockerfile",
         "FROM berth-test/busybox\n"
         "RUN --mount=type=ssh sh -c 'test -S \"$SSH_AUTH_SOCK\" && echo \"$SSH_AUTH_SOCK\"' > /agent\n"
@@ -124,7 +119,6 @@ TEST_F(BuildTest, SshAgentSocketIsForwardedWhenGiven) {
   EXPECT_NE(out.find("--ssh default"), std::string::npos) << out;
   EXPECT_NE(build("--ssh default=" + (ctx_ / "Dockerfile").string(), &out), 0);
   EXPECT_NE(out.find("is not an agent socket"), std::string::npos) << out;
-  ::close(fd);
 }
 
 TEST_F(BuildTest, ShmSizeSetsDevShmOfRunSteps) {

@@ -1,15 +1,12 @@
 // `build:` in the project file: up builds what is missing, once per image; --build rebuilds
 // (an unchanged one from the cache, recreating nothing); a changed copied file recreates its
 // service; berth build; --no-build; down --rmi local; a failing step names the Dockerfile line.
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/orchestrate/project_fixture.hpp"
+#include "tests/support/unix_socket.hpp"
 
 namespace berth::test {
 namespace {
@@ -125,11 +122,8 @@ TEST_F(BuildTest, BuildCommandNoBuildAndBuildArgs) {
 // `config` prints them; neither is warned about as unused.
 TEST_F(BuildTest, ShmSizeAndSshReachTheBuild) {
   fs::path sock = dir_ / "agent.sock";
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ListeningUnixSocket agent(sock);
+  ASSERT_TRUE(agent.valid());
   write(R"(services:
   one:
     build:
@@ -146,7 +140,6 @@ TEST_F(BuildTest, ShmSizeAndSshReachTheBuild) {
   ASSERT_EQ(berth("run --rm -T one", &out), 0) << out;
   EXPECT_NE(out.find("8192\n"), std::string::npos) << out;
   EXPECT_EQ(out.find("not used"), std::string::npos) << out;
-  ::close(fd);
   berth("down --rmi local");
 }
 

@@ -22,7 +22,7 @@ struct RunFlags {
   bool detach = false, rm = false, tty = false, interactive = false, init = false, read_only = false;
   bool privileged = false;
   std::string user, workdir, entrypoint, hostname;
-  std::vector<std::string> cap_add, cap_drop, security_opt, log_opt, devices, device_cgroup_rules;
+  std::vector<std::string> cap_add, cap_drop, security_opt, log_opt, devices, device_cgroup_rules, labels;
   std::string memory, memory_swap, memory_reservation, cpuset_cpus, restart = "no", stop_signal, shm_size;
   double cpus = 0;
   std::int64_t pids_limit = 0;
@@ -91,6 +91,11 @@ std::string create_from_image(const Context& ctx, const RunFlags& f) {
   if (!f.stop_signal.empty()) spec.stop_signal = f.stop_signal;
   if (f.stop_timeout >= 0) spec.stop_grace_period = std::chrono::seconds(f.stop_timeout);
   spec.hostname = f.hostname;
+  for (const auto& l : f.labels) {  // KEY=VALUE, or KEY alone for an empty value (as docker run)
+    auto eq = l.find('=');
+    if (eq == 0) throw UserError("--label \"" + l + "\": the key is empty");
+    spec.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
   spec.cap_add = f.cap_add;
   spec.cap_drop = f.cap_drop;
   spec.privileged = f.privileged;
@@ -124,6 +129,7 @@ void print_logs(Runtime& rt, const std::string& id, const engine::LogsOptions& o
 void add_run_flags(CLI::App* cmd, RunFlags& f) {
   cmd->add_option("--name", f.name, "Container name");
   cmd->add_option("-e,--env", f.env, "Environment variable KEY=VALUE")->allow_extra_args(false);
+  cmd->add_option("-l,--label", f.labels, "Label KEY=VALUE (repeatable)")->allow_extra_args(false);
   cmd->add_option("-u,--user", f.user, "User (name|uid[:gid])");
   cmd->add_option("-w,--workdir", f.workdir, "Working directory");
   cmd->add_option("--entrypoint", f.entrypoint, "Override the image's entrypoint");

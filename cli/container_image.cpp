@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
 #include "cli/command.hpp"
@@ -58,6 +60,32 @@ struct CommitFlags {
   bool pause = true;
 };
 
+// As docker commit: the image's config as the container ran it (its environment, working
+// directory, user, labels and command), before the --change lines.
+engine::ImageConfig committed_config(engine::ImageConfig cfg, const engine::ContainerInfo& c) {
+  cfg.env.clear();  // the container's (the image's and its own), one entry per name, the last value
+  for (const auto& kv : c.spec.env) {
+    std::string name = kv.substr(0, kv.find('='));
+    auto same = std::find_if(cfg.env.begin(), cfg.env.end(), [&](const std::string& e) { return e.substr(0, e.find('=')) == name; });
+    if (same != cfg.env.end()) *same = kv;
+    else cfg.env.push_back(kv);
+  }
+  if (!c.spec.working_dir.empty()) cfg.working_dir = c.spec.working_dir;
+  cfg.user = c.spec.user;
+  for (const auto& [k, v] : c.spec.labels) cfg.labels[k] = v;
+  // The container keeps entrypoint + command as one argv: the image's entrypoint stays when the
+  // argv starts with it (the rest is the command); otherwise the argv is the whole command.
+  const auto& argv = c.spec.argv;
+  const auto& ep = cfg.entrypoint;
+  if (ep && !ep->empty() && argv.size() >= ep->size() && std::equal(ep->begin(), ep->end(), argv.begin())) {
+    cfg.cmd = std::vector<std::string>(argv.begin() + static_cast<std::ptrdiff_t>(ep->size()), argv.end());
+  } else if (!argv.empty()) {
+    cfg.entrypoint.reset();
+    cfg.cmd = argv;
+  }
+  return cfg;
+}
+
 int commit(const Context& ctx, const CommitFlags& f) {
   if (f.args.empty() || f.args.size() > 2) throw UserError("container commit: usage: CONTAINER [REPOSITORY[:TAG]]");
   Runtime rt(ctx.global.state());
@@ -66,6 +94,7 @@ int commit(const Context& ctx, const CommitFlags& f) {
   return with_context("committing container " + c.name, [&] {
     engine::Image base = store.get(c.image_id);
     engine::NewImageOptions opts;
+    opts.config = committed_config(store.config(base), c);
     opts.changes = f.changes;
     opts.history.created_by = join_command(c.spec.argv);
     opts.history.comment = f.message;

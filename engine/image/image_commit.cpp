@@ -39,8 +39,7 @@ Image ImageStore::add_layer_image(const std::optional<Image>& base, const std::o
   ImageConfig base_cfg;
   if (base) base_cfg = config(*base);
   ImageConfig cfg = opts.config ? *opts.config : base_cfg;
-  if (!opts.config)
-    for (auto& ch : opts.changes) apply_change(cfg, ch);
+  for (auto& ch : opts.changes) apply_change(cfg, ch);
   cfg.diff_ids = base_cfg.diff_ids;
   cfg.history = base ? base_history(base_cfg) : std::vector<HistoryEntry>{};
   cfg.created = store::rfc3339_now();

@@ -155,7 +155,7 @@ struct ImportOptions {
 struct LayerBlob;
 
 // A new image on top of another (commit, a build step): its config is `config` when given, else
-// the base's with `changes` applied; `history` is appended (its created time filled in).
+// the base's, with `changes` applied; `history` is appended (its created time filled in).
 struct NewImageOptions {
   std::optional<ImageConfig> config;
   std::vector<std::string> changes;  // as ImportOptions::changes, plus ONBUILD

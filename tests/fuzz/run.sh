@@ -8,7 +8,11 @@ build=${BERTH_FUZZ_BUILD:-$src/build-fuzz}
 seconds=${1:-60}
 jobs=${BERTH_FUZZ_JOBS:-2}
 
-CC=clang CXX=clang++ cmake -S "$src" -B "$build" -G Ninja -DBERTH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# clang 16 or later (Debian 12: apt-get install clang-16 libclang-rt-16-dev); Debian's default
+# clang 14 cannot compile compose/ with libstdc++ 12.
+cc=${CC:-$(command -v clang-16 || echo clang)}
+cxx=${CXX:-$(command -v clang++-16 || echo clang++)}
+CC=$cc CXX=$cxx cmake -S "$src" -B "$build" -G Ninja -DBERTH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined" \
   -DCMAKE_C_FLAGS="-fsanitize=address,undefined" >/dev/null
 cmake --build "$build" --target fuzz_compose_loader fuzz_schema_validate -j"$jobs"

@@ -129,6 +129,31 @@ TEST_F(ContainerFs, CommittedImageKeepsChangesDeletionsMetadataAndConfig) {
   remove_image("berth-test/committed:1");
 }
 
+// As docker commit: the image is configured as the container ran (its environment, working
+// directory, user, labels and command), and --change lines apply on top.
+TEST_F(ContainerFs, CommitKeepsTheContainersRunSettings) {
+  std::string out;
+  ASSERT_EQ(berth("container run -d -e RUNVAR=set -e PATH=/bin:/usr/bin -w /tmp -u 1000 --label team=blue " + image() +
+                      " sh -c " + quote("echo \"$RUNVAR $(pwd) $(id -u) $PATH\""),
+                  &out),
+            0)
+      << out;
+  std::string id = lines_of(out).back();
+  ASSERT_TRUE(wait_exited(id));
+  ASSERT_EQ(berth("container commit -c 'ENV LATER=1' " + id + " berth-test/runsettings:1", &out), 0) << out;
+  ASSERT_EQ(berth("container run --rm berth-test/runsettings:1", &out), 0) << out;
+  EXPECT_EQ(out, "set /tmp 1000 /bin:/usr/bin\n") << "the container's command, env, workdir and user";
+  ASSERT_EQ(berth("image inspect berth-test/runsettings:1", &out), 0) << out;
+  EXPECT_NE(out.find("\"team\": \"blue\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"LATER=1\""), std::string::npos) << out;
+  auto j = nlohmann::json::parse(out);
+  const auto& env = (j.is_array() ? j[0] : j)["Config"]["Env"];
+  EXPECT_EQ(std::count_if(env.begin(), env.end(), [](const auto& e) { return e.template get<std::string>().rfind("PATH=", 0) == 0; }), 1)
+      << "one PATH, the container's: " << env.dump();
+  berth("container rm " + id);
+  remove_image("berth-test/runsettings:1");
+}
+
 TEST_F(ContainerFs, FailedCommitLeavesNoBlobOrImage) {
   std::string id = run_to_end("echo x > /x");
   std::size_t before = blob_count();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <mutex>
 #include <regex>
 
@@ -74,8 +75,10 @@ bool has_type(const json& v, const std::string& t) {
         case json::value_t::number_unsigned: return t == "number" || t == "integer";
         case json::value_t::number_float: {
             if (t == "number") return true;
+            // A float with no fraction is an integer, whatever its size (no cast: a value
+            // outside long long's range would be undefined behaviour; found by fuzzing).
             double d = v.get<double>();
-            return t == "integer" && d == static_cast<double>(static_cast<long long>(d));
+            return t == "integer" && std::isfinite(d) && std::trunc(d) == d;
         }
         default: return false;
     }

@@ -25,6 +25,13 @@ std::string first(const json& doc) {
 
 json service(json body) { return json{{"services", {{"web", std::move(body)}}}}; }
 
+// A float too large for any integer type, where the schema wants an integer or a string: judged
+// without a cast that would be undefined behaviour (found by fuzzing the loader).
+TEST(SchemaValidate, HugeFloatsAreJudgedWithoutOverflow) {
+    EXPECT_EQ(first(service({{"image", "x"}, {"oom_score_adj", -4.4e49}})).find("oom_score_adj"), 0u + std::string("services.web.").size());
+    EXPECT_EQ(first(service({{"image", "x"}, {"pids_limit", 1e300}})), "<valid>");
+}
+
 TEST(SchemaValidate, EmbeddedSchemaIsDraft07Json) {
     auto s = json::parse(kComposeSpecJson);
     EXPECT_EQ(s["$schema"], "http://json-schema.org/draft-07/schema#");

@@ -61,12 +61,12 @@ ScratchOverlay::~ScratchOverlay() {
 
 void StageBuilder::run_mounts(const Instruction& in, engine::ContainerSpec& spec, RunMountHold& hold) {
   // The root a --mount=from names: an earlier stage or an image (the context when none).
-  auto from_root = [&](const std::string& from, const std::string& what) -> fs::path {
+  auto from_root = [&](const std::string& from) -> fs::path {
     if (from.empty()) return sh_.opts.context;
+    // An earlier stage (nullopt: an empty scratch stage) or an image (get() names a missing one).
     std::optional<engine::Image> im;
     if (auto stage = earlier_stage(from)) im = sh_.stage_image(*stage);
     else im = store_.get(from);
-    if (!im && !earlier_stage(from)) fail(in, what + " from=" + from + ": no such stage or image");
     hold.roots.push_back(std::make_unique<MountedRootfs>(im ? store_.layer_dirs(*im) : std::vector<fs::path>{}, sh_.scratch));
     return hold.roots.back()->path();
   };
@@ -96,7 +96,7 @@ void StageBuilder::run_mounts(const Instruction& in, engine::ContainerSpec& spec
         hold.locks.push_back(std::move(lock));
       }
       if (created && !m.from.empty()) {  // a new cache starts as a copy of from= (its source= path)
-        fs::path src = inside(from_root(m.from, "cache mount"), m.source.empty() ? "/" : m.source, "mount source " + m.from);
+        fs::path src = inside(from_root(m.from), m.source.empty() ? "/" : m.source, "mount source " + m.from);
         fs::copy(src, dir, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
       }
       if (!m.uid.empty() || !m.gid.empty())
@@ -109,7 +109,7 @@ void StageBuilder::run_mounts(const Instruction& in, engine::ContainerSpec& spec
       ms.type = engine::MountSpec::Type::Tmpfs;
       if (!m.size.empty()) ms.options.push_back("size=" + m.size);
     } else if (m.type == "bind") {
-      fs::path src = inside(from_root(m.from, "bind mount"), m.source.empty() ? "." : m.source,
+      fs::path src = inside(from_root(m.from), m.source.empty() ? "." : m.source,
                             m.from.empty() ? "build context" : "mount source " + m.from);
       if (m.readonly) {
         ms.source = src.string();

@@ -62,6 +62,11 @@ std::optional<ContainerInfo> load_info(const StatePaths& paths, const std::strin
     info.netns_path = j.value("joined_netns", "");
 
   auto st = load_status(f);
+  auto supervised = [&] { return st.status == "running" || st.status == "restarting"; };
+  bool alive = supervised() && monitor_alive(f);
+  // The monitor records the exit, then exits: read between the two, the status says running and
+  // the monitor is gone. Read again; only a status still unchanged means the monitor died.
+  if (supervised() && !alive) st = load_status(f);
   info.exit_code = st.exit_code;
   info.started_at = st.started_at;
   info.finished_at = st.finished_at;
@@ -76,7 +81,6 @@ std::optional<ContainerInfo> load_info(const StatePaths& paths, const std::strin
     else
       info.error = st.error;
   }
-  bool alive = (st.status == "running" || st.status == "restarting") && monitor_alive(f);
   if (st.status.empty() || st.status == "created") {
     info.state = ContainerState::Created;
   } else if (st.status == "exited") {

@@ -13,13 +13,21 @@
 
 namespace {
 
+// Made at the first input, removed at exit.
+struct ScratchDir {
+    std::string path;
+    ScratchDir() : path((std::filesystem::temp_directory_path() / "berth-fuzz-XXXXXX").string()) {
+        if (!mkdtemp(path.data())) std::abort();
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
 const std::string& scratch_dir() {
-    static const std::string dir = [] {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "berth-fuzz-XXXXXX").string();
-        if (!mkdtemp(tmpl.data())) std::abort();
-        return tmpl;
-    }();
-    return dir;
+    static const ScratchDir dir;
+    return dir.path;
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #!/bin/sh
 # Builds the libFuzzer targets in a separate sanitized clang build and runs each for a while with
-# the project-file fixtures as seed corpus. Crashes are saved as crash-* in the work folder.
+# the kept corpus and the project-file fixtures as seeds. Crashes are saved as crash-* in the work
+# folder: fix them, then keep them and what the run found in the corpus that ctest replays:
+#   build-fuzz/tests/fuzz/fuzz_compose_loader -merge=1 tests/fuzz/corpus/compose_loader \
+#     build-fuzz/fuzz-work/corpus-loader build-fuzz/fuzz-work/artifacts
 #   tests/fuzz/run.sh [seconds per target, default 60]
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +22,9 @@ cmake --build "$build" --target fuzz_compose_loader fuzz_schema_validate -j"$job
 
 work="$build/fuzz-work"
 mkdir -p "$work/corpus-loader" "$work/corpus-schema" "$work/artifacts"
-# Seeds: every project file of the fixtures (their bytes are what the loader reads from stdin).
+# Seeds: the kept corpus and every project file of the fixtures (their bytes are what the loader
+# reads from stdin).
+cp "$src/tests/fuzz/corpus/compose_loader/"* "$work/corpus-loader/"
 i=0
 find "$src/tests/fixtures/compose" -type f \( -name '*.yml' -o -name '*.yaml' \) | while read -r f; do
   i=$((i + 1)); cp "$f" "$work/corpus-loader/seed-$i.yaml"

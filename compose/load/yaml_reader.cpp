@@ -136,10 +136,14 @@ private:
         return {file_, m->line + 1, m->column + 1};
     }
 
-    static std::string text(fy_token* t) {
+    // A token libfyaml cannot format (its length estimate and its text disagree, seen with long
+    // runs of '' in a quoted scalar) is an error at the value, never an empty string.
+    static std::string text(fy_token* t, const Node& at) {
+        if (!t) return {};
         size_t len = 0;
-        const char* s = t ? fy_token_get_text(t, &len) : nullptr;
-        return s ? std::string(s, len) : std::string();
+        const char* s = fy_token_get_text(t, &len);
+        if (!s) fail(at, "", "this value cannot be read (the YAML parser could not format it)");
+        return std::string(s, len);
     }
 
     static std::string tag(fy_event* e) {
@@ -165,7 +169,7 @@ private:
         const size_t values_before = values_;
         if (++values_ > kMaxValues) too_many(n);
         if (e->type == FYET_ALIAS) {
-            std::string name = text(fy_event_get_token(e.get()));
+            std::string name = text(fy_event_get_token(e.get()), n);
             auto it = anchors_.find(name);
             if (it == anchors_.end()) fail(n, "", "unknown anchor \"" + name + "\"");
             values_ += it->second.second;
@@ -184,7 +188,7 @@ private:
                 // libfyaml marks a quoted scalar's first character; errors point at its opening quote
                 if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && n.mark.column > 1) --n.mark.column;
                 const bool str_tag = t == "!!str" || t == "tag:yaml.org,2002:str";
-                n.scalar = text(e->scalar.value);
+                n.scalar = text(e->scalar.value, n);
                 n.quoted = !plain || str_tag;
                 if (plain && !str_tag && !as_key &&
                     (n.scalar.empty() || n.scalar == "~" || n.scalar == "null" || n.scalar == "Null" || n.scalar == "NULL")) {
@@ -209,7 +213,7 @@ private:
             default:
                 fail(n, "", "unexpected YAML event");
         }
-        if (fy_token* anchor = fy_event_get_anchor_token(e.get())) anchors_[text(anchor)] = {n, values_ - values_before};
+        if (fy_token* anchor = fy_event_get_anchor_token(e.get())) anchors_[text(anchor, n)] = {n, values_ - values_before};
         return n;
     }
 
@@ -217,7 +221,7 @@ private:
         std::vector<Node> merges;
         for (Event k = next(); k->type != FYET_MAPPING_END; k = next()) {
             const bool merge_key = k->type == FYET_SCALAR && fy_token_scalar_style(k->scalar.value) == FYSS_PLAIN &&
-                                   !fy_event_get_tag_token(k.get()) && text(k->scalar.value) == "<<";
+                                   !fy_event_get_tag_token(k.get()) && text(k->scalar.value, n) == "<<";
             Node key = node(std::move(k), true);
             if (!key.is_scalar()) fail(key, "", "mapping keys must be strings");
             Node value = node(next());

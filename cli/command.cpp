@@ -48,6 +48,8 @@ std::vector<std::string> top_level_names(const CLI::App& app) {
 
 }  // namespace
 
+std::string_view named_command(const CLI::App& app, int argc, char** argv) { return command_word(app, argc, argv); }
+
 CommandRegistration::CommandRegistration(int order, std::initializer_list<std::string_view> commands, RegisterFn fn) {
   registry().push_back(Entry{order, commands, fn});
 }

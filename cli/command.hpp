@@ -57,6 +57,10 @@ void parse_build_args(const std::vector<std::string>& in, std::map<std::string, 
 // UserError naming `flag` otherwise.
 std::int64_t parse_bytes(const std::string& flag, const std::string& text);
 
+// The command `argv` names (its first word that is neither a global option nor the value of
+// one); empty when there is none.
+std::string_view named_command(const CLI::App& app, int argc, char** argv);
+
 // Registers the commands on `app`, which has its global options already: only those of the command
 // that `argv` names, when it names one (setting up every command's options was most of a short
 // command's own time), else all of them (for --help, and for CLI11 to report an unknown command).

@@ -283,6 +283,7 @@ const CommandRegistration ls_reg(24, {"ls"}, [](CLI::App& app, Context& ctx) {
       struct Row {
         int running = 0, exited = 0;
         std::set<std::string> files;
+        std::string owner;  // `berth test`'s pid, for its projects (cli/compose_test.cpp)
       };
       std::map<std::string, Row> projects;
       for (const auto& c : engine::Runtime(ctx.global.state()).list()) {
@@ -291,6 +292,7 @@ const CommandRegistration ls_reg(24, {"ls"}, [](CLI::App& app, Context& ctx) {
         Row& r = projects[it->second];
         (c.running() ? r.running : r.exited)++;
         if (auto f = c.labels.find(compose::orchestrate::kConfigFilesLabel); f != c.labels.end()) r.files.insert(f->second);
+        if (auto o = c.labels.find("berth.test.owner"); o != c.labels.end()) r.owner = o->second;
       }
       nlohmann::json arr = nlohmann::json::array();
       if (*format == "table") fmt::print("{:<24}{:<28}{}\n", "NAME", "STATUS", "CONFIG FILES");
@@ -299,10 +301,13 @@ const CommandRegistration ls_reg(24, {"ls"}, [](CLI::App& app, Context& ctx) {
         std::string status = r.running ? fmt::format("running({})", r.running) : fmt::format("exited({})", r.exited);
         std::string files;
         for (const auto& f : r.files) files += (files.empty() ? "" : ",") + f;
-        if (*format == "json")
+        if (*format == "json") {
           arr.push_back({{"Name", name}, {"Status", status}, {"ConfigFiles", files}});
-        else
+          if (!r.owner.empty()) arr.back()["Owner"] = "berth test pid " + r.owner;
+        } else {
+          if (!r.owner.empty()) status += ", berth test pid " + r.owner;
           fmt::print("{:<24}{:<28}{}\n", name, status, files);
+        }
       }
       if (*format == "json") fmt::print("{}\n", arr.dump());
       return 0;

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "base/paths.hpp"
+#include "cli/test_reaper.hpp"
 #include "engine/runtime/runtime.hpp"
 #include "network/network_manager.hpp"
 
@@ -25,6 +26,9 @@ std::optional<int> run_hidden_mode(int argc, char** argv) {
       return 1;  // removed by someone else meanwhile
     }
   }
+  // "__test-reaper ROOT PROJECT SCRATCH": takes a `berth test` project down when its owner dies
+  // without doing so (cli/test_reaper.hpp).
+  if (mode == "__test-reaper") return test_reaper_main(argc, argv);
   (void)argc;
   (void)mode;
   return std::nullopt;

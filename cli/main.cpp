@@ -10,6 +10,7 @@
 #include "base/heap.hpp"
 #include "base/log.hpp"
 #include "cli/command.hpp"
+#include "cli/compose_test.hpp"
 #include "cli/hidden_modes.hpp"
 #include "engine/monitor/sealed_exec.hpp"
 
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   app.add_flag("--ansi-never,--no-ansi", g.no_ansi, "Do not print ANSI control characters");
   app.add_flag("--debug", g.debug, "Show debug logging");
   berth::cli::register_commands(app, ctx, argc, argv);
+  argc = berth::cli::set_aside_test_command(app, argc, argv);  // `berth test ... -- CMD`
   one_value_per_flag(&app);
 
   try {

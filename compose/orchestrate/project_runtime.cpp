@@ -699,6 +699,13 @@ void ProjectRuntime::down(const DownOptions& opts) {
       impl.networks.remove(n.name, true);
       impl.say("Network " + n.name, "Removed");
     }
+  if (opts.volumes && labels_only)  // as its networks: the volumes it made carry its label
+    for (const auto& v : impl.volumes.list()) {
+      auto it = v.labels.find(kProjectLabel);
+      if (it == v.labels.end() || it->second != project_.name) continue;
+      impl.volumes.remove(v.name);
+      impl.say("Volume " + v.name, "Removed");
+    }
   if (opts.volumes)
     for (const auto& [key, v] : project_.volumes) {
       if (v.external || !impl.volumes.find(v.name)) continue;

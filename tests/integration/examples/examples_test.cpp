@@ -77,7 +77,7 @@ class Example : public ::testing::Test {
 TEST_F(Example, Hello) {
   dir_ = fs::path(BERTH_SOURCE_DIR) / "examples" / "hello";
   std::string out;
-  ASSERT_EQ(harness("", R"(
+  ASSERT_EQ(harness("", R"sh(
 test "$BERTH_PORT_WEB_80" != 127.0.0.1:8080
 curl -s -m 5 http://$BERTH_PORT_WEB_80/
 n=0; until $B exec -T client grep -c visit /visits/log; do n=$((n+1)); test $n -lt 50; sleep 0.1; done
@@ -85,7 +85,7 @@ n=0; until $B exec -T client grep -c visit /visits/log; do n=$((n+1)); test $n -
 $B rm -f -s client
 $B up -d --wait --no-deps client
 $B exec -T client cat /visits/log | grep -q visit && echo visits-kept
-)", &out), 0) << out;
+)sh", &out), 0) << out;
   EXPECT_NE(out.find("hello from berth\n"), std::string::npos) << out;  // examples/hello/site/index.html
   EXPECT_NE(out.find("visits-kept"), std::string::npos) << out;
 }
@@ -142,14 +142,14 @@ TEST_F(Example, VisitsBuildsAndCountsInRedis) {
   t = clock::now();
   // Through `berth test --build` (8085 remapped). Flask takes a moment to listen; a refused
   // connection counts nothing, so the script retries until it answers.
-  ASSERT_EQ(harness("--build", R"(
+  ASSERT_EQ(harness("--build", R"sh(
 test "$BERTH_PORT_WEB_8000" != 127.0.0.1:8085
 n=0; until first=$(curl -sf -m 5 http://$BERTH_PORT_WEB_8000/); do n=$((n+1)); test $n -lt 300; sleep 0.1; done
 echo "first=$first"
 echo "second=$(curl -sf -m 5 http://$BERTH_PORT_WEB_8000/)"
 echo "web-user=$($B exec -T web id -un)"
 echo "redis-user=$($B exec -T redis id -un)"
-)", &out), 0) << out;
+)sh", &out), 0) << out;
   double run = seconds(t);
   EXPECT_NE(out.find("CMD [\"python3\", \"app.py\"]"), std::string::npos) << out;  // it was built
   EXPECT_NE(out.find("first=Hello from berth! I have been seen 1 times.\n"), std::string::npos) << out;

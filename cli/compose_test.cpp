@@ -264,12 +264,15 @@ const CommandRegistration test_reg(19, {"test"}, [](CLI::App& app, Context& ctx)
   auto f = std::make_shared<TestFlags>();
   cmd->add_flag("--keep-ports", f->keep_ports, "Publish the ports the file names (default: free ephemeral ports)");
   cmd->add_flag("--keep-on-failure", f->keep_on_failure, "Leave the project up when the command fails");
-  cmd->add_option("--logs-on-failure", f->logs_on_failure, "Log lines printed per failed service (0: none)");
+  cmd->add_option("--logs-on-failure", f->logs_on_failure, "Log lines printed per failed service (default 50; 0: none)");
   cmd->add_option("--wait-timeout", f->wait_timeout, "Maximum seconds to wait for the project to be ready");
   cmd->add_option("-t,--timeout", f->timeout, "Shutdown timeout in seconds");
   cmd->add_flag("--build", f->build, "Build images before starting containers");
   cmd->add_flag("--no-build", f->no_build, "Don't build an image, even if it's missing");
   cmd->add_option("services", f->services, "Services to start (and their dependencies)");
+  cmd->footer("berth test [OPTIONS] [SERVICE...] -- CMD [ARGS...]: CMD runs on the host once the project is ready,\n"
+              "with BERTH_PROJECT, BERTH_PORT_<SERVICE>_<PORT>[_UDP]=127.0.0.1:N and BERTH_PORTS_FILE; berth exits with\n"
+              "its code, or 125 when the project never became ready.");
   cmd->callback([&ctx, f] {
     ctx.action = [&ctx, f] { return run_test(ctx, *f); };
   });

@@ -1,6 +1,9 @@
 #include "compose/load/interpolate.hpp"
 
 #include <cctype>
+#include <set>
+
+#include "base/log.hpp"
 
 #include "compose/load/interpolation_casts.hpp"
 
@@ -33,13 +36,16 @@ size_t matching_brace(const std::string& s, size_t from) {
     return std::string::npos;
 }
 
-std::string braced(const std::string& expr, const std::string& text, const Lookup& lookup) {
+std::string braced(const std::string& expr, const std::string& text, const Lookup& lookup, const UnsetHook& on_unset) {
     size_t i = 0;
     if (expr.empty() || !name_start(expr[0])) invalid(text);
     while (i < expr.size() && name_char(expr[i])) ++i;
     std::string name = expr.substr(0, i);
     auto value = lookup(name);
-    if (i == expr.size()) return value.value_or("");
+    if (i == expr.size()) {
+        if (!value && on_unset) on_unset(name);
+        return value.value_or("");
+    }
     bool colon = expr[i] == ':';
     if (colon) ++i;
     if (i >= expr.size()) invalid(text);
@@ -48,14 +54,14 @@ std::string braced(const std::string& expr, const std::string& text, const Looku
     bool unset_or_empty = !value || (colon && value->empty());
     switch (op) {
         case '-':
-            return unset_or_empty ? interpolate(arg, lookup) : *value;
+            return unset_or_empty ? interpolate(arg, lookup, on_unset) : *value;
         case '?':
             if (unset_or_empty)
                 throw InterpolationError("required variable " + name + " is missing a value" +
                                          (arg.empty() ? "" : ": " + interpolate(arg, lookup)));
             return *value;
         case '+':
-            return unset_or_empty ? "" : interpolate(arg, lookup);
+            return unset_or_empty ? "" : interpolate(arg, lookup, on_unset);
         default:
             invalid(text);
     }
@@ -63,7 +69,7 @@ std::string braced(const std::string& expr, const std::string& text, const Looku
 
 }  // namespace
 
-std::string interpolate(const std::string& text, const Lookup& lookup) {
+std::string interpolate(const std::string& text, const Lookup& lookup, const UnsetHook& on_unset) {
     std::string out;
     out.reserve(text.size());
     for (size_t i = 0; i < text.size(); ++i) {
@@ -79,12 +85,15 @@ std::string interpolate(const std::string& text, const Lookup& lookup) {
         } else if (next == '{') {
             size_t end = matching_brace(text, i + 2);
             if (end == std::string::npos) invalid(text);
-            out += braced(text.substr(i + 2, end - i - 2), text, lookup);
+            out += braced(text.substr(i + 2, end - i - 2), text, lookup, on_unset);
             i = end;
         } else if (name_start(next)) {
             size_t j = i + 1;
             while (j < text.size() && name_char(text[j])) ++j;
-            out += lookup(text.substr(i + 1, j - i - 1)).value_or("");
+            std::string name = text.substr(i + 1, j - i - 1);
+            auto value = lookup(name);
+            if (!value && on_unset) on_unset(name);
+            out += value.value_or("");
             i = j - 1;
         } else {
             invalid(text);
@@ -127,12 +136,13 @@ void type_substituted(Node& node, const std::vector<Step>& steps) {
     if (lower == "n" || lower == "no" || lower == "off" || lower == "false") node.scalar = "false";
 }
 
-void interpolate_node(Node& node, const Lookup& lookup, const std::string& prefix, std::vector<Step>& steps) {
+void interpolate_node(Node& node, const Lookup& lookup, const UnsetHook& on_unset, const std::string& prefix,
+                      std::vector<Step>& steps) {
     switch (node.kind) {
         case Node::Kind::Scalar:
             if (node.scalar.find('$') == std::string::npos) return;
             try {
-                node.scalar = interpolate(node.scalar, lookup);
+                node.scalar = interpolate(node.scalar, lookup, on_unset);
             } catch (const InterpolationError& e) {
                 fail(node, path_text(prefix, steps), e.what());
             }
@@ -141,14 +151,14 @@ void interpolate_node(Node& node, const Lookup& lookup, const std::string& prefi
         case Node::Kind::Seq:
             for (size_t i = 0; i < node.items.size(); ++i) {
                 steps.push_back({nullptr, i});
-                interpolate_node(node.items[i], lookup, prefix, steps);
+                interpolate_node(node.items[i], lookup, on_unset, prefix, steps);
                 steps.pop_back();
             }
             return;
         case Node::Kind::Map:
             for (auto& [k, v] : node.fields) {
                 steps.push_back({&k, 0});
-                interpolate_node(v, lookup, prefix, steps);
+                interpolate_node(v, lookup, on_unset, prefix, steps);
                 steps.pop_back();
             }
             return;
@@ -165,8 +175,13 @@ void interpolate_tree(Node& node, const std::map<std::string, std::string>& env,
         if (it == env.end()) return std::nullopt;
         return it->second;
     };
+    // compose's words, so that scripts and people see what they know from it
+    std::set<std::string> warned;
+    UnsetHook on_unset = [&warned](const std::string& name) {
+        if (warned.insert(name).second) log::warn("The \"{}\" variable is not set. Defaulting to a blank string.", name);
+    };
     std::vector<Step> steps;
-    interpolate_node(node, lookup, path, steps);
+    interpolate_node(node, lookup, on_unset, path, steps);
 }
 
 }  // namespace berth::compose::load

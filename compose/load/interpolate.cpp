@@ -1,6 +1,9 @@
 #include "compose/load/interpolate.hpp"
 
 #include <cctype>
+#include <set>
+
+#include "base/log.hpp"
 
 #include "compose/load/interpolation_casts.hpp"
 
@@ -22,7 +25,8 @@ bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c
 // made an 84 kB value take 24 s and 1.2 GB.
 class Interpolation {
 public:
-    Interpolation(const std::string& text, const Lookup& lookup) : t_(text), lookup_(lookup) {}
+    Interpolation(const std::string& text, const Lookup& lookup, const UnsetHook& on_unset)
+        : t_(text), lookup_(lookup), on_unset_(on_unset) {}
 
     std::string run() {
         size_t pos = 0;
@@ -33,6 +37,13 @@ private:
     static constexpr int kMaxNesting = 100;  // ${...} inside ${...}: real files use a few
 
     [[noreturn]] void invalid() const { load::invalid(t_); }
+
+    // A bare $NAME or ${NAME}: an unset one is reported (compose warns), then blank.
+    std::string value_of(const std::string& name) {
+        auto value = lookup_(name);
+        if (!value && on_unset_) on_unset_(name);
+        return value.value_or("");
+    }
 
     // From pos to the end of the text or, inside braces, to the '}' that closes them (left at pos).
     std::string until(size_t& pos, bool in_braces, int depth) {
@@ -56,7 +67,7 @@ private:
             } else if (name_start(next)) {
                 size_t j = pos + 1;
                 while (j < t_.size() && name_char(t_[j])) ++j;
-                out += lookup_(t_.substr(pos + 1, j - pos - 1)).value_or("");
+                out += value_of(t_.substr(pos + 1, j - pos - 1));
                 pos = j;
             } else {
                 invalid();
@@ -92,6 +103,7 @@ private:
         auto value = lookup_(name);
         if (t_[pos] == '}') {
             ++pos;
+            if (!value && on_unset_) on_unset_(name);
             return value.value_or("");
         }
         bool colon = t_[pos] == ':';
@@ -121,11 +133,14 @@ private:
 
     const std::string& t_;
     const Lookup& lookup_;
+    const UnsetHook& on_unset_;
 };
 
 }  // namespace
 
-std::string interpolate(const std::string& text, const Lookup& lookup) { return Interpolation(text, lookup).run(); }
+std::string interpolate(const std::string& text, const Lookup& lookup, const UnsetHook& on_unset) {
+    return Interpolation(text, lookup, on_unset).run();
+}
 
 namespace {
 
@@ -161,12 +176,13 @@ void type_substituted(Node& node, const std::vector<Step>& steps) {
     if (lower == "n" || lower == "no" || lower == "off" || lower == "false") node.scalar = "false";
 }
 
-void interpolate_node(Node& node, const Lookup& lookup, const std::string& prefix, std::vector<Step>& steps) {
+void interpolate_node(Node& node, const Lookup& lookup, const UnsetHook& on_unset, const std::string& prefix,
+                      std::vector<Step>& steps) {
     switch (node.kind) {
         case Node::Kind::Scalar:
             if (node.scalar.find('$') == std::string::npos) return;
             try {
-                node.scalar = interpolate(node.scalar, lookup);
+                node.scalar = interpolate(node.scalar, lookup, on_unset);
             } catch (const InterpolationError& e) {
                 fail(node, path_text(prefix, steps), e.what());
             }
@@ -175,14 +191,14 @@ void interpolate_node(Node& node, const Lookup& lookup, const std::string& prefi
         case Node::Kind::Seq:
             for (size_t i = 0; i < node.items.size(); ++i) {
                 steps.push_back({nullptr, i});
-                interpolate_node(node.items[i], lookup, prefix, steps);
+                interpolate_node(node.items[i], lookup, on_unset, prefix, steps);
                 steps.pop_back();
             }
             return;
         case Node::Kind::Map:
             for (auto& [k, v] : node.fields) {
                 steps.push_back({&k, 0});
-                interpolate_node(v, lookup, prefix, steps);
+                interpolate_node(v, lookup, on_unset, prefix, steps);
                 steps.pop_back();
             }
             return;
@@ -199,8 +215,13 @@ void interpolate_tree(Node& node, const std::map<std::string, std::string>& env,
         if (it == env.end()) return std::nullopt;
         return it->second;
     };
+    // compose's words, so that scripts and people see what they know from it
+    std::set<std::string> warned;
+    UnsetHook on_unset = [&warned](const std::string& name) {
+        if (warned.insert(name).second) log::warn("The \"{}\" variable is not set. Defaulting to a blank string.", name);
+    };
     std::vector<Step> steps;
-    interpolate_node(node, lookup, path, steps);
+    interpolate_node(node, lookup, on_unset, path, steps);
 }
 
 }  // namespace berth::compose::load

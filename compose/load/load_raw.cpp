@@ -236,6 +236,7 @@ RawProject load_raw(const LoadOptions& opts) {
     DocumentContext ctx;
     ctx.env = env;
     ctx.interpolate = opts.interpolate;
+    ctx.resolve_paths = opts.resolve_paths;
     ctx.home = env.count("HOME") ? env.at("HOME") : "/root";
     ctx.stdin_content = opts.stdin_content;
     ctx.stdin_given = !opts.stdin_content.empty();

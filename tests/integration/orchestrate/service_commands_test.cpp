@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -259,6 +261,88 @@ TEST_F(Cmd, AttachPassesSignalsOnUnlessSigProxyIsFalse) {
   EXPECT_EQ(run_command(attach_then_term(""), &out), 7) << out;
   EXPECT_NE(out.find("caught"), std::string::npos) << out;
   EXPECT_EQ(status(name("sig")), "exited");
+}
+
+// ---- push --------------------------------------------------------------------------------------
+
+// Debian's docker-registry on a free loopback port, stopped (by PID) when the test ends.
+class Registry {
+ public:
+  explicit Registry(const fs::path& dir) {
+    int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(s);
+    host = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    fs::create_directories(dir);
+    std::ofstream(dir / "config.yml") << "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: "
+                                      << (dir / "data").string() << "\nhttp:\n  addr: " << host << "\n";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* f = std::fopen((dir / "log").c_str(), "a");
+      if (f) ::dup2(::fileno(f), 1), ::dup2(::fileno(f), 2);
+      ::execl("/usr/bin/docker-registry", "docker-registry", "serve", (dir / "config.yml").c_str(), nullptr);
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200 && tags("x") == "000"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ~Registry() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  // The registry's answer for the repository's tag list (body, or "000" when it is not up).
+  std::string tags(const std::string& repo) {
+    std::string out;
+    run_command("curl -s --max-time 2 http://" + host + "/v2/" + repo + "/tags/list || echo 000", &out);
+    return out;
+  }
+  std::string host;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+TEST_F(Cmd, PushSendsTheImagesOfServicesThatBuildAndNameOne) {
+  Registry reg(dir_ / "registry");
+  ASSERT_NE(reg.tags("x"), "000") << "docker-registry did not start";
+  fs::create_directories(dir_ / "web");
+  std::ofstream(dir_ / "web" / "Dockerfile") << "FROM berth-examples/busybox:latest\n";
+  const std::string r = reg.host + "/demo";
+  write("services:\n"
+        "  web:\n    image: " + r + "/web:1\n    build:\n      context: web\n      tags: [\"" + r + "/web:extra\"]\n"
+        "  app:\n    image: " + r + "/app:1\n    build: web\n    depends_on: [web]\n"
+        "  plain:\n    image: " + r + "/plain:1\n"
+        "  local:\n    build: web\n");
+  std::string out;
+  for (const char* ref : {"/web:1", "/web:extra", "/app:1", "/plain:1"})
+    ASSERT_EQ(berth_root("image tag berth-examples/busybox:latest " + r + ref, &out), 0) << out;
+
+  // Only the named service, unless its dependencies are asked for too.
+  ASSERT_EQ(berth("push app", &out), 0) << out;
+  EXPECT_NE(reg.tags("demo/app").find("\"1\""), std::string::npos) << reg.tags("demo/app");
+  EXPECT_NE(reg.tags("demo/web").find("NAME_UNKNOWN"), std::string::npos) << reg.tags("demo/web");
+  ASSERT_EQ(berth("push -q --include-deps app", &out), 0) << out;
+  EXPECT_EQ(out, "");
+  std::string web = reg.tags("demo/web");
+  EXPECT_NE(web.find("\"1\""), std::string::npos) << web;
+  EXPECT_NE(web.find("\"extra\""), std::string::npos) << web;  // build.tags too
+  // Every service: one without build: (plain) or without image: (local) is skipped.
+  ASSERT_EQ(berth("--progress plain push", &out), 0) << out;
+  EXPECT_NE(reg.tags("demo/plain").find("NAME_UNKNOWN"), std::string::npos) << reg.tags("demo/plain");
+  EXPECT_NE(out.find("local"), std::string::npos) << out;
+  EXPECT_NE(out.find("Skipped"), std::string::npos) << out;
+
+  // An image that is not there fails the push, unless failures are ignored.
+  ASSERT_EQ(berth_root("image rm " + r + "/app:1", &out), 0) << out;
+  EXPECT_NE(berth("push app web", &out), 0) << out;
+  ASSERT_EQ(berth("push --ignore-push-failures app web", &out), 0) << out;
+  EXPECT_NE(out.find("Pushing app: "), std::string::npos) << out;
+  for (const char* ref : {"/web:1", "/web:extra", "/plain:1"}) berth_root("image rm " + r + ref);
 }
 
 }  // namespace

@@ -39,6 +39,13 @@ class Cmd : public ProjectTest {
   }
 };
 
+TEST_F(Cmd, TheCommandsAreListed) {
+  std::string out;
+  ASSERT_EQ(berth_root("--help", &out), 0) << out;
+  for (const char* c : {"wait", "scale", "attach", "push", "volumes", "stats"})
+    EXPECT_NE(out.find("\n  " + std::string(c) + " "), std::string::npos) << c << " missing from:\n" << out;
+}
+
 // ---- wait --------------------------------------------------------------------------------------
 
 TEST_F(Cmd, WaitBlocksUntilTheServicesStopAndExitsWithTheirCode) {

@@ -190,7 +190,7 @@ TEST_F(Watch, BadOrMissingRulesAreOneError) {
           action: sync
 )");
   EXPECT_EQ(berth("watch --no-up", &out), 1);
-  EXPECT_NE(out.find("services.web.develop.watch (./src): action sync needs a target"), std::string::npos) << out;
+  EXPECT_NE(out.find("services.web.develop.watch[0]: action sync needs a target"), std::string::npos) << out;
   // develop is read, not warned about as ignored
   EXPECT_EQ(berth("config -q", &out), 0);
   EXPECT_EQ(out.find("develop"), std::string::npos) << out;

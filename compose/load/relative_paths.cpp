@@ -75,6 +75,12 @@ void resolve_service_paths(Node& service, const fs::path& base, const std::strin
     }
     if (Node* ext = service.find("extends"); ext && ext->is_map())
         if (Node* f = ext->find("file")) resolve_scalar(*f, base, home);
+    // develop.watch paths: relative to the file that names them, as compose resolves them
+    if (Node* dev = service.find("develop"); dev && dev->is_map())
+        if (Node* w = dev->find("watch"); w && w->is_seq())
+            for (auto& rule : w->items)
+                if (rule.is_map())
+                    if (Node* p = rule.find("path")) resolve_scalar(*p, base, home);
 }
 
 void resolve_document_paths(Node& doc, const fs::path& base, const std::string& home) {

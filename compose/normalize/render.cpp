@@ -427,6 +427,7 @@ std::string config_hash(const Service& s) {
     if (copy.deploy) copy.deploy->replicas.reset();
     copy.profiles.clear();
     copy.depends_on.clear();
+    copy.extensions.erase("develop");  // watch rules: how berth watch syncs, not the container
     return sha256_hex(service_json(copy).dump());
 }
 

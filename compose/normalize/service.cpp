@@ -375,6 +375,8 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "env_file" || k == "extends" || k == "version") continue;
         // Fig's `dockerfile:` beside `build: DIR` (applied after the loop: build may come later)
         else if (k == "dockerfile") continue;
+        // develop.watch: read by `berth watch` (cli/compose_watch.cpp) as the schema checked it
+        else if (k == "develop") s.extensions[k] = to_json(v).dump();
         // lifecycle hooks, provider services, develop.watch, models, ...: valid, not acted on
         else {
             s.ignored.push_back(where(v.mark) + p);

@@ -9,13 +9,7 @@ BuildContainer::BuildContainer(engine::Runtime& rt, const engine::ContainerSpec&
     : rt_(rt), cancel_(cancel) {
   id_ = rt_.create(spec);
   if (cancel_) cancel_->enter(rt_, id_);
-  try {
-    dir_ = rt_.inspect(id_).dir;
-  } catch (...) {
-    if (cancel_) cancel_->leave(id_);
-    rt_.remove(id_, true);
-    throw;
-  }
+  dir_ = rt_.paths().root / "containers" / id_;  // runtime.hpp's layout: no need to read the record back
 }
 
 BuildContainer::~BuildContainer() {
@@ -29,17 +23,14 @@ BuildContainer::~BuildContainer() {
 
 int BuildContainer::run(const std::function<void(const std::string&)>& output) {
   if (cancel_) cancel_->check();  // a cancel between create and enter() killed nothing
+  int rc;
   try {
-    rt_.start(id_);
+    rc = rt_.run_foreground(id_, output);
   } catch (const UserError& e) {
     // The command could not be executed (127/126): what it would have printed.
     output(std::string(e.what()) + "\n");
     return e.exit_code();
   }
-  engine::LogsOptions o;
-  o.follow = true;
-  rt_.logs(id_, o, [&](const engine::LogEntry& e) { output(e.line); });
-  int rc = rt_.wait(id_);
   if (cancel_) cancel_->check();
   return rc;
 }

@@ -176,7 +176,7 @@ void close_launched(Launched& l) {
   close_fd(l.stdin_fd);
 }
 
-bool launch_init(const Config& cfg, Launched& out, std::string& error, int* status) {
+bool launch_init(const Config& cfg, Launched& out, std::string& error, int* status, char* stack, std::size_t stack_size) {
   out = Launched{};
   *status = 0;
   std::string spec;
@@ -202,7 +202,8 @@ bool launch_init(const Config& cfg, Launched& out, std::string& error, int* stat
   InitChild child{cfg.berth_exe.c_str(), {child_fds[0], child_fds[1], child_fds[2]}, sp[1],
                   overlay_env.empty() ? nullptr : overlay_env.c_str()};
   alignas(16) static char child_stack[32 * 1024];
-  long pid = ::clone(exec_init, child_stack + sizeof child_stack,
+  char* top = stack ? stack + (stack_size & ~std::size_t{15}) : child_stack + sizeof child_stack;
+  long pid = ::clone(exec_init, top,
                      CLONE_VM | CLONE_VFORK | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD, &child);
   int clone_errno = errno;
   ::close(sp[1]);

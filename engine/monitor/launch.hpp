@@ -5,6 +5,7 @@
 // and wait for the socket to close: the command is running.
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 
 #include "engine/monitor/monitor_config.hpp"
@@ -20,8 +21,11 @@ struct Launched {
 };
 
 // Clones and waits for Ready. On failure returns false with `error` set to an init error
-// datagram (JSON) and the child reaped (exit status in *status when it ran).
-bool launch_init(const Config& cfg, Launched& out, std::string& error, int* status);
+// datagram (JSON) and the child reaped (exit status in *status when it ran). The child runs on
+// `stack` until its execve (a static one when null: one launch at a time, as in the monitor; a
+// threaded caller passes one per launch).
+bool launch_init(const Config& cfg, Launched& out, std::string& error, int* status, char* stack = nullptr,
+                 std::size_t stack_size = 0);
 // Sends Start and waits until exec happened. On failure: false, `error` as above, child reaped.
 bool start_init(Launched& l, std::string& error, int* status);
 // Blocking receive of one whole datagram into `out`; eof set (and true returned) when the peer

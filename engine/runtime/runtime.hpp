@@ -264,6 +264,13 @@ class Runtime {
   // e.g. UserError with exit code 127 "exec: \"x\": executable file not found in $PATH").
   // Starting a running container is a no-op.
   void start(const std::string& id, const StartOptions& options = {});
+  // Runs a created container with the calling process as its supervisor instead of a monitor (a
+  // build step's command): `output` gets each line of its stdout and stderr as it comes (no log
+  // file), and its exit code is returned once it ended. Meanwhile the container is running for
+  // inspect, kill and `rm -f`; afterwards it is exited. No tty, stdin, restart policy,
+  // healthcheck or pre-start hook. Throws as start() does (UserError 126/127 for a command that
+  // cannot be executed).
+  int run_foreground(const std::string& id, const std::function<void(const std::string&)>& output);
   // Sends the stop signal, SIGKILL after `grace` (nullopt: the spec's stop_grace_period); waits
   // until it exited. An explicit stop is never undone by the restart policy.
   void stop(const std::string& id, std::optional<std::chrono::seconds> grace = std::nullopt);

@@ -1,5 +1,11 @@
 // Built images run with what the Dockerfile said: USER, WORKDIR, ENV, ENTRYPOINT/CMD; multi-stage
 // builds from scratch with the busybox image as a stage; stages the target does not need skipped.
+#include <fcntl.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
 #include "tests/integration/build/build_fixture.hpp"
 
 namespace berth::test {
@@ -94,6 +100,52 @@ TEST_F(BuildTest, RunStepOverlayIsVolatileAndItsWritesAreKept) {
   EXPECT_EQ(out, "kept\n");
   ASSERT_EQ(berth("container run --rm built:volatile grep ' / ' /proc/self/mountinfo", &out), 0) << out;
   EXPECT_EQ(out.find("volatile"), std::string::npos) << out;
+}
+
+// A RUN step's command runs with the build process as its parent (Runtime::run_foreground), not
+// under a detached monitor: no monitor to spawn, no log file written and followed. Its output
+// still reaches the build's, stdout and stderr both, and the container is recorded as running
+// meanwhile (its state names the command's pid).
+TEST_F(BuildTest, RunStepIsAChildOfTheBuildWithoutMonitorOrLogFile) {
+  write("Dockerfile", "FROM berth-test/busybox\nRUN echo to-out && echo to-err >&2 && sleep 3\n");
+  std::string exe = std::string(BERTH_BINARY_DIR) + "/berth", root = root_.string(), ctx = ctx_.string();
+  std::string log = (dir_ / "build.out").string();
+  pid_t build = ::fork();
+  ASSERT_GE(build, 0);
+  if (build == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(exe.c_str(), exe.c_str(), "--root", root.c_str(), "image", "build", "--progress", "plain", "--network", "none",
+            "-t", "built:fg", ctx.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // The step's container, once its state names the running command.
+  std::string state, id;
+  for (int i = 0; i < 400 && state.find("status=running") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(root_ / "containers", ec)) {
+      id = e.path().filename().string();
+      std::ifstream in(e.path() / "state");
+      state.assign(std::istreambuf_iterator<char>(in), {});
+    }
+  }
+  ASSERT_NE(state.find("status=running"), std::string::npos) << state;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(state, m, std::regex("(^|\n)pid=(\\d+)"))) << state;
+  std::ifstream proc("/proc/" + m[2].str() + "/status");
+  std::string status((std::istreambuf_iterator<char>(proc)), {});
+  EXPECT_NE(status.find("\nPPid:\t" + std::to_string(build) + "\n"), std::string::npos) << status;
+  EXPECT_NE(state.find("monitor_pid=0"), std::string::npos) << state;
+  EXPECT_FALSE(fs::exists(root_ / "containers" / id / (id + "-json.log")));
+  int st = 0;
+  ASSERT_EQ(::waitpid(build, &st, 0), build);
+  std::ifstream in(log);
+  std::string out((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  EXPECT_NE(out.find("to-out"), std::string::npos) << out;
+  EXPECT_NE(out.find("to-err"), std::string::npos) << out;
 }
 
 }  // namespace berth::test

@@ -201,6 +201,13 @@ std::vector<std::string> device_cgroup_rules(const Node& v, const std::string& p
     return out;
 }
 
+// Every container keeps a json-file log (`logs` and a foreground `up` read it): another driver
+// (none, syslog, journald ...) is said to be ignored, where it is written.
+void warn_log_driver(Service& s, const Node& where_node, const std::string& path, const std::string& driver) {
+    if (driver.empty() || driver == "json-file" || driver == "local") return;
+    s.ignored.push_back(where(where_node.mark) + path + " \"" + driver + "\" (berth keeps a json-file log)");
+}
+
 }  // namespace
 
 Service service(const std::string& name, const Node& n, const StringMap& env) {
@@ -361,11 +368,18 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "stop_grace_period") s.stop_grace_period = duration(v, p);
         else if (k == "logging") {
             Logging l;
-            if (const Node* d = v.find("driver")) l.driver = str(*d, p + ".driver");
+            if (const Node* d = v.find("driver")) {
+                l.driver = str(*d, p + ".driver");
+                warn_log_driver(s, *d, p + ".driver", l.driver);
+            }
             if (const Node* o = v.find("options")) l.options = list_or_map(*o, p + ".options");
             s.logging = l;
         }
-        else if (k == "log_driver") { if (!s.logging) s.logging = Logging{}; s.logging->driver = str(v, p); }
+        else if (k == "log_driver") {
+            if (!s.logging) s.logging = Logging{};
+            s.logging->driver = str(v, p);
+            warn_log_driver(s, v, p, s.logging->driver);
+        }
         else if (k == "log_opt") { if (!s.logging) s.logging = Logging{}; s.logging->options = list_or_map(v, p); }
         else if (k == "ipc") s.ipc = str(v, p);
         else if (k == "pid") s.pid = str(v, p);

@@ -159,8 +159,7 @@ void apply_resources(const Service& s, engine::Resources& r) {
 void apply_logging(const Service& s, engine::LogOptions& log) {
   if (!s.logging) return;
   auto& l = *s.logging;
-  if (!l.driver.empty() && l.driver != "json-file" && l.driver != "local")
-    log::warn("service {}: logging driver \"{}\" is not supported, using json-file", s.name, l.driver);
+  // another driver was warned about by the loader, with its file:line (it keeps json-file)
   if (auto it = l.options.find("max-size"); it != l.options.end())
     log.max_size = it->second == "-1" ? 0 : parse_byte_size(it->second);  // -1: never rotate, as Docker
   if (auto it = l.options.find("max-file"); it != l.options.end()) log.max_file = std::max(1, std::atoi(it->second.c_str()));

@@ -216,3 +216,13 @@ TEST(ServiceKeys, HooksBecomeExecRequests) {
   ASSERT_EQ(pre.size(), 1u);
   EXPECT_EQ(pre[0].argv, (std::vector<std::string>{"/bin/sh", "-c", "echo bye"}));
 }
+
+TEST(ServiceKeys, ALoggingDriverOtherThanJsonFileIsWarnedAboutWithItsLine) {
+  auto fields = base_fields();
+  fields["logging"] = "{driver: none}";
+  Project p = load(fields);
+  ASSERT_EQ(p.ignored.size(), 1u) << nlohmann::json(p.ignored).dump();
+  EXPECT_TRUE(std::regex_search(p.ignored[0], std::regex(R"(:[0-9]+: services\.a\.logging\.driver "none")"))) << p.ignored[0];
+  fields["logging"] = "{driver: json-file}";
+  EXPECT_TRUE(load(fields).ignored.empty());
+}

@@ -49,6 +49,7 @@ DependencyGraph::DependencyGraph(const Project& p) {
         add(service_ref(s.network_mode), "network_mode");
         add(service_ref(s.ipc), "ipc");
         add(service_ref(s.pid), "pid");
+        add(service_ref(s.uts), "uts");
     }
     for (const auto& [name, d] : deps_)
         for (const auto& dep : d) rdeps_[dep].insert(name);

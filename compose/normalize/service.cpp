@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compose/normalize/key_support.hpp"
 #include "compose/normalize/ports_volumes.hpp"
 #include "compose/normalize/values.hpp"
 #include "engine/runtime/device_rules.hpp"
@@ -200,6 +201,13 @@ std::vector<std::string> device_cgroup_rules(const Node& v, const std::string& p
     return out;
 }
 
+// Every container keeps a json-file log (`logs` and a foreground `up` read it): another driver
+// (none, syslog, journald ...) is said to be ignored, where it is written.
+void warn_log_driver(Service& s, const Node& where_node, const std::string& path, const std::string& driver) {
+    if (driver.empty() || driver == "json-file" || driver == "local") return;
+    s.ignored.push_back(where(where_node.mark) + path + " \"" + driver + "\" (berth keeps a json-file log)");
+}
+
 }  // namespace
 
 Service service(const std::string& name, const Node& n, const StringMap& env) {
@@ -208,6 +216,8 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
     const std::string base = "services." + name;
     for (const auto& [k, v] : n.fields) {
         const std::string p = base + "." + k;
+        // parsed below all the same (config prints it), but not acted on: said so (key_support.hpp)
+        if (service_key_warned(k)) s.ignored.push_back(where(v.mark) + p);
         if (k.rfind("x-", 0) == 0) s.extensions[k] = to_json(v).dump();
         else if (k == "image") s.image = str(v, p);
         else if (k == "build") s.build = build(v, p);
@@ -253,7 +263,8 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
                         if (const Node* a = nv.find("mac_address")) sn.mac_address = str(*a, np + ".mac_address");
                         if (const Node* a = nv.find("priority")) sn.priority = static_cast<int>(integer(*a, np + ".priority"));
                         if (const Node* a = nv.find("driver_opts")) sn.driver_opts = list_or_map(*a, np + ".driver_opts");
-                        if (const Node* a = nv.find("gw_priority")) s.ignored.push_back(where(a->mark) + np + ".gw_priority");
+                        for (const auto& [ak, av] : nv.fields)
+                            if (service_network_key_warned(ak)) s.ignored.push_back(where(av.mark) + np + "." + ak);
                     }
                     s.networks[nk] = sn;
                 }
@@ -357,11 +368,18 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "stop_grace_period") s.stop_grace_period = duration(v, p);
         else if (k == "logging") {
             Logging l;
-            if (const Node* d = v.find("driver")) l.driver = str(*d, p + ".driver");
+            if (const Node* d = v.find("driver")) {
+                l.driver = str(*d, p + ".driver");
+                warn_log_driver(s, *d, p + ".driver", l.driver);
+            }
             if (const Node* o = v.find("options")) l.options = list_or_map(*o, p + ".options");
             s.logging = l;
         }
-        else if (k == "log_driver") { if (!s.logging) s.logging = Logging{}; s.logging->driver = str(v, p); }
+        else if (k == "log_driver") {
+            if (!s.logging) s.logging = Logging{};
+            s.logging->driver = str(v, p);
+            warn_log_driver(s, v, p, s.logging->driver);
+        }
         else if (k == "log_opt") { if (!s.logging) s.logging = Logging{}; s.logging->options = list_or_map(v, p); }
         else if (k == "ipc") s.ipc = str(v, p);
         else if (k == "pid") s.pid = str(v, p);
@@ -371,6 +389,8 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "userns_mode") s.userns_mode = str(v, p);
         else if (k == "isolation") s.isolation = str(v, p);
         else if (k == "runtime") s.runtime = str(v, p);
+        // lifecycle hooks: run by the orchestration (service_hooks.hpp), kept as written
+        else if (k == "post_start" || k == "pre_stop") s.extensions[k] = to_json(v).dump();
         // read by the loader (env_file into environment), or only about how compose runs
         else if (k == "env_file" || k == "extends" || k == "version") continue;
         // Fig's `dockerfile:` beside `build: DIR` (applied after the loop: build may come later)
@@ -379,7 +399,7 @@ Service service(const std::string& name, const Node& n, const StringMap& env) {
         else if (k == "develop") s.extensions[k] = to_json(v).dump();
         // lifecycle hooks, provider services, develop.watch, models, ...: valid, not acted on
         else {
-            s.ignored.push_back(where(v.mark) + p);
+            if (!service_key_warned(k)) s.ignored.push_back(where(v.mark) + p);
             // printed by config as written (with `extensions`): a provider service has no image,
             // and its output must load again
             if (k == "provider") s.extensions[k] = to_json(v).dump();

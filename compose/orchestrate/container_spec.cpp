@@ -159,11 +159,76 @@ void apply_resources(const Service& s, engine::Resources& r) {
 void apply_logging(const Service& s, engine::LogOptions& log) {
   if (!s.logging) return;
   auto& l = *s.logging;
-  if (!l.driver.empty() && l.driver != "json-file" && l.driver != "local")
-    log::warn("service {}: logging driver \"{}\" is not supported, using json-file", s.name, l.driver);
+  // another driver was warned about by the loader, with its file:line (it keeps json-file)
   if (auto it = l.options.find("max-size"); it != l.options.end())
     log.max_size = it->second == "-1" ? 0 : parse_byte_size(it->second);  // -1: never rotate, as Docker
   if (auto it = l.options.find("max-file"); it != l.options.end()) log.max_file = std::max(1, std::atoi(it->second.c_str()));
+}
+
+// "os/arch[/variant]" -> {os, arch} with the usual aliases ("x86_64" is amd64).
+std::pair<std::string, std::string> os_arch(const std::string& platform) {
+  std::string os = platform, arch;
+  if (auto slash = platform.find('/'); slash != std::string::npos) {
+    os = platform.substr(0, slash);
+    arch = platform.substr(slash + 1);
+    arch = arch.substr(0, arch.find('/'));
+  }
+  if (arch == "x86_64" || arch == "x86-64") arch = "amd64";
+  if (arch == "aarch64") arch = "arm64";
+  return {os, arch};
+}
+
+// compose's `platform`: an image of another platform is refused, as docker compose does (its
+// binaries would not run here anyway). An image that does not say its platform is taken.
+void check_platform(const Service& s, const engine::ImageConfig& img, const std::string& image) {
+  if (s.platform.empty() || img.os.empty() || img.architecture.empty()) return;
+  auto [os, arch] = os_arch(s.platform);
+  auto [img_os, img_arch] = os_arch(img.os + "/" + img.architecture);
+  if (os == img_os && (arch.empty() || arch == img_arch)) return;
+  throw UserError("service \"" + s.name + "\": image with reference " + image + " was found but its platform (" +
+                  img.os + "/" + img.architecture + ") does not match the specified platform (" + s.platform + ")");
+}
+
+// pid/ipc/uts: "service:X" becomes the container of X (by id), as compose does.
+std::string namespace_mode(const SpecInput& in, const char* key, const std::string& mode) {
+  if (mode.rfind("service:", 0) != 0) return mode;
+  auto it = in.peers.find(mode.substr(8));
+  if (it == in.peers.end())
+    throw UserError("service " + in.service->name + ": " + key + " " + mode + ": the service has no container");
+  return "container:" + it->second.id;
+}
+
+// volumes_from "X[:ro|:rw]" / "container:NAME[:ro|:rw]" -> (peer key, mode).
+std::pair<std::string, std::string> volumes_from_entry(const std::string& v) {
+  std::string ref = v, mode;
+  auto last = v.rfind(':');
+  if (last != std::string::npos && (v.substr(last + 1) == "ro" || v.substr(last + 1) == "rw")) {
+    ref = v.substr(0, last);
+    mode = v.substr(last + 1);
+  }
+  return {ref, mode};
+}
+
+// Docker's volumes_from: the other container's volumes and binds (not its tmpfs), at the same
+// targets, read-only with ":ro", writable with ":rw", else as they are there. A target this
+// container mounts itself keeps its own mount.
+void add_volumes_from(const SpecInput& in, engine::ContainerSpec& spec) {
+  for (const auto& v : in.service->volumes_from) {
+    auto [ref, mode] = volumes_from_entry(v);
+    auto it = in.peers.find(ref);
+    if (it == in.peers.end())
+      throw UserError("service " + in.service->name + ": volumes_from " + v + ": no such container");
+    for (auto m : it->second.spec.mounts) {
+      if (m.type == engine::MountSpec::Type::Tmpfs) continue;
+      bool taken = false;
+      for (const auto& own : spec.mounts) taken = taken || own.target == m.target;
+      if (taken) continue;
+      if (mode == "ro") m.read_only = true;
+      else if (mode == "rw") m.read_only = false;
+      m.create_host_path = false;  // it exists: the other container has it
+      spec.mounts.push_back(m);
+    }
+  }
 }
 
 engine::MountSpec to_mount(const volumes::ResolvedMount& m) {
@@ -183,6 +248,14 @@ engine::MountSpec to_mount(const volumes::ResolvedMount& m) {
 
 }  // namespace
 
+std::vector<std::string> peer_refs(const Service& s) {
+  std::vector<std::string> out;
+  for (const auto* mode : {&s.pid, &s.ipc, &s.uts})
+    if (mode->rfind("service:", 0) == 0) out.push_back(mode->substr(8));
+  for (const auto& v : s.volumes_from) out.push_back(volumes_from_entry(v).first);
+  return out;
+}
+
 engine::ContainerSpec build_spec(const SpecInput& in) {
   const Service& s = *in.service;
   const engine::ImageConfig& img = in.image;
@@ -191,6 +264,7 @@ engine::ContainerSpec build_spec(const SpecInput& in) {
   spec.labels = container_labels(*in.project, s, in.number, in.oneoff, in.config_hash, in.image_id);
   spec.image_id = in.image_id;
   spec.image = service_image(*in.project, s);
+  check_platform(s, img, spec.image);
   spec.lower_dirs = in.layer_dirs;
   spec.argv = effective_argv(s, img);
   spec.env = effective_env(s, img, in.link_env);
@@ -204,6 +278,7 @@ engine::ContainerSpec build_spec(const SpecInput& in) {
   spec.read_only = s.read_only;
   for (auto& m : in.mounts) spec.mounts.push_back(to_mount(m));
   for (auto& m : in.file_mounts) spec.mounts.push_back(m);
+  add_volumes_from(in, spec);
   spec.hosts_file = in.hosts_file;
   spec.resolv_conf = in.resolv_conf;
   for (auto& [name, u] : s.ulimits) spec.ulimits.push_back({name, u.soft, u.hard});
@@ -230,6 +305,10 @@ engine::ContainerSpec build_spec(const SpecInput& in) {
   if (s.stop_grace_period)
     spec.stop_grace_period = std::chrono::ceil<std::chrono::seconds>(*s.stop_grace_period);
   spec.healthcheck = effective_healthcheck(s, img);
+  spec.pid_mode = namespace_mode(in, "pid", s.pid);
+  spec.ipc_mode = namespace_mode(in, "ipc", s.ipc);
+  spec.uts_mode = namespace_mode(in, "uts", s.uts);
+  spec.group_add = s.group_add;
   const std::string& mode = s.network_mode;
   if (mode == "host") {
     spec.network.kind = engine::NetworkMode::Kind::Host;

@@ -31,7 +31,14 @@ struct SpecInput {
   std::string hosts_file;
   // network_mode service:x / container:x resolved to a container name (JoinContainer).
   std::string join_container;
+  // The containers named by pid/ipc/uts "service:X" and volumes_from entries: by service name
+  // (its first replica), or "container:NAME" as written. Their ids make the namespace joins and
+  // their mounts the volumes_from ones.
+  std::map<std::string, engine::ContainerInfo> peers;
 };
+
+// The containers `s` refers to by pid/ipc/uts and volumes_from (keys of SpecInput::peers).
+std::vector<std::string> peer_refs(const Service& s);
 
 // Docker's rule: a service `entrypoint` resets the image's Cmd; `command` replaces Cmd.
 // Throws UserError when nothing is left to run.

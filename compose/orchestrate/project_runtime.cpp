@@ -17,6 +17,7 @@
 #include "compose/load.hpp"
 #include "compose/orchestrate/container_spec.hpp"
 #include "compose/orchestrate/labels.hpp"
+#include "compose/orchestrate/service_hooks.hpp"
 #include "compose/orchestrate/service_mounts.hpp"
 #include "engine/image/image_store.hpp"
 #include "engine/registry/registry.hpp"
@@ -228,6 +229,7 @@ struct ProjectRuntime::Impl {
         host = (dir / f.key).string();
         write_file_atomic(host, *f.content);
       }
+      if (f.mode || !f.uid.empty() || !f.gid.empty()) host = owned_file_copy(project_files_dir(self.paths_.root, p.name), s.name, f, host);
       engine::MountSpec m;
       m.type = engine::MountSpec::Type::Bind;
       m.source = host;
@@ -244,6 +246,11 @@ struct ProjectRuntime::Impl {
       in.join_container = target->id;
     } else if (s.network_mode.rfind("container:", 0) == 0) {
       in.join_container = s.network_mode.substr(10);
+    }
+    for (const auto& ref : peer_refs(s)) {
+      auto peer = ref.rfind("container:", 0) == 0 ? self.runtime_.find(ref.substr(10)) : first_of(ref);
+      if (!peer) throw UserError("service " + s.name + ": " + ref + ": no such container");
+      in.peers[ref] = *peer;
     }
     network::ResolvSpec rs;
     rs.search = s.dns_search;
@@ -400,6 +407,8 @@ struct ProjectRuntime::Impl {
   void stop_container(const ContainerInfo& c, std::optional<std::chrono::seconds> timeout) {
     if (!c.running()) return;
     say("Container " + c.name, "Stopping");
+    const Service* s = p.find_service(label(c, kServiceLabel));
+    if (s && c.state == engine::ContainerState::Running) run_hooks(self.runtime_, c.id, *s, "pre_stop");
     self.runtime_.stop(c.id, timeout);
   }
 
@@ -461,6 +470,7 @@ struct ProjectRuntime::Impl {
       say("Container " + a.name, "Starting");
       if (a.action == Action::Start || a.action == Action::Noop) attach(s, id, a.name);
       self.runtime_.start(id);
+      run_hooks(self.runtime_, id, s, "post_start");
       say("Container " + a.name, "Started");
     }
   }
@@ -752,6 +762,8 @@ void ProjectRuntime::stop(const std::vector<std::string>& services, std::optiona
   for (const auto& c : containers(true))
     if (wanted(c, services) && (c.running() || c.state == engine::ContainerState::Restarting)) batch.push_back(c);
   parallel_for(batch, -1, [&](const ContainerInfo& c) {
+    const Service* s = project_.find_service(label(c, kServiceLabel));
+    if (s && c.state == engine::ContainerState::Running) run_hooks(runtime_, c.id, *s, "pre_stop");
     runtime_.stop(c.id, timeout);  // a restarting container too: its restart policy ends there
     if (progress_) progress_("Container " + c.name, "Stopped");
   });
@@ -774,6 +786,7 @@ void ProjectRuntime::start(const std::vector<std::string>& services) {
         impl.attach(*s, c.id, c.name);
       }
       runtime_.start(c.id);
+      if (s) run_hooks(runtime_, c.id, *s, "post_start");
       if (progress_) progress_("Container " + c.name, "Started");
     });
   }

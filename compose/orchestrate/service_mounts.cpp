@@ -1,8 +1,12 @@
 #include "compose/orchestrate/service_mounts.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "base/error.hpp"
+#include "base/file_io.hpp"
 #include "compose/orchestrate/labels.hpp"
 
 namespace berth::compose::orchestrate {
@@ -152,6 +156,28 @@ std::vector<FileMount> file_mounts(const Project& project, const Service& s) {
   add_file_mounts(project.secrets, s.secrets, project, s, true, out);
   add_file_mounts(project.configs, s.configs, project, s, false, out);
   return out;
+}
+
+std::string owned_file_copy(const std::filesystem::path& dir, const std::string& service, const FileMount& f,
+                            const std::string& source) {
+  auto id = [&](const std::string& text, const char* what) -> unsigned {
+    if (text.empty()) return 0;
+    char* end = nullptr;
+    unsigned long v = std::strtoul(text.c_str(), &end, 10);
+    if (*end || end == text.c_str() || v > 0xfffffffeUL)
+      throw UserError("service \"" + service + "\": " + f.key + ": " + what + " \"" + text + "\" is not a number");
+    return static_cast<unsigned>(v);
+  };
+  unsigned uid = id(f.uid, "uid"), gid = id(f.gid, "gid");
+  std::string name = service + "-" + f.target;
+  for (auto& c : name)
+    if (c == '/') c = '_';
+  std::filesystem::create_directories(dir);
+  std::string copy = (dir / name).string();
+  write_file_atomic(copy, read_file(source));
+  if (::chown(copy.c_str(), uid, gid) != 0) throw_errno("chown", copy);
+  if (::chmod(copy.c_str(), f.mode.value_or(0444)) != 0) throw_errno("chmod", copy);
+  return copy;
 }
 
 std::filesystem::path project_files_dir(const std::filesystem::path& state_root, const std::string& project) {

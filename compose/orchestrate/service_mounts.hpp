@@ -33,6 +33,12 @@ struct FileMount {
 // /<key> (or target:). Throws UserError for an undeclared one or an unset environment variable.
 std::vector<FileMount> file_mounts(const Project& project, const Service& service);
 
+// A secret or config with uid, gid or mode: a copy of `source` made for the service in `dir`,
+// owned and with the mode as asked (defaults: 0, 0, 0444 as compose's), bound instead of the
+// file itself (whose owner and mode are the user's). Returns the copy's path.
+std::string owned_file_copy(const std::filesystem::path& dir, const std::string& service, const FileMount& f,
+                            const std::string& source);
+
 // Where the content of environment/content secrets and configs of a project is written.
 std::filesystem::path project_files_dir(const std::filesystem::path& state_root, const std::string& project);
 

@@ -15,6 +15,7 @@
 
 #include "engine/monitor/json_log.hpp"
 #include "engine/monitor/kv_text.hpp"
+#include "engine/monitor/ns_join.hpp"
 #include "engine/monitor/sealed_exec.hpp"
 
 namespace berth::monitor {
@@ -202,10 +203,20 @@ bool launch_init(const Config& cfg, Launched& out, std::string& error, int* stat
   InitChild child{cfg.berth_exe.c_str(), {child_fds[0], child_fds[1], child_fds[2]}, sp[1],
                   overlay_env.empty() ? nullptr : overlay_env.c_str()};
   alignas(16) static char child_stack[32 * 1024];
+  int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWNS | SIGCHLD;
+  NamespaceJoin joined;
+  if (!joined.enter(cfg, flags, error)) {
+    ::close(sp[0]);
+    ::close(sp[1]);
+    for (int fd : child_fds)
+      if (fd >= 0) ::close(fd);
+    close_launched(out);
+    return false;
+  }
   char* top = stack ? stack + (stack_size & ~std::size_t{15}) : child_stack + sizeof child_stack;
-  long pid = ::clone(exec_init, top,
-                     CLONE_VM | CLONE_VFORK | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD, &child);
+  long pid = ::clone(exec_init, top, flags, &child);
   int clone_errno = errno;
+  joined.leave();
   ::close(sp[1]);
   for (int fd : child_fds)
     if (fd >= 0) ::close(fd);

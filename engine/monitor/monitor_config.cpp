@@ -27,6 +27,9 @@ std::string serialize_config(const Config& c) {
   kv_put(out, "health_start_period_ms", c.health_start_period_ms);
   kv_put(out, "health_start_interval_ms", c.health_start_interval_ms);
   kv_put(out, "health_retries", static_cast<long>(c.health_retries));
+  kv_put(out, "pid_ns", c.pid_ns);
+  kv_put(out, "ipc_ns", c.ipc_ns);
+  kv_put(out, "uts_ns", c.uts_ns);
   kv_put(out, "events_path", c.events_path);
   kv_put(out, "event_attributes", c.event_attributes);
   return out;
@@ -55,6 +58,9 @@ Config parse_config(const std::string& text) {
     else if (k == "health_start_period_ms") c.health_start_period_ms = n;
     else if (k == "health_start_interval_ms") c.health_start_interval_ms = n;
     else if (k == "health_retries") c.health_retries = static_cast<int>(n);
+    else if (k == "pid_ns") c.pid_ns = v;
+    else if (k == "ipc_ns") c.ipc_ns = v;
+    else if (k == "uts_ns") c.uts_ns = v;
     else if (k == "events_path") c.events_path = v;
     else if (k == "event_attributes") c.event_attributes = v;
   }

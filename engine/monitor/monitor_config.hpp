@@ -27,6 +27,9 @@ struct Config {
   long health_start_interval_ms = 5000;
   int health_retries = 3;
   // The host's event log and this container's attributes there (event_log.hpp).
+  // Namespaces of the init (ContainerSpec::pid_mode ...): "" new, "host" the monitor's own, else
+  // the path of one to join (setns before the clone).
+  std::string pid_ns, ipc_ns, uts_ns;
   std::string events_path;
   std::string event_attributes;
 };

@@ -91,7 +91,7 @@ int run_init(int sock) {
   if (spec.security.oom_score_adj) write_text("/proc/self/oom_score_adj", std::to_string(*spec.security.oom_score_adj));
   finish_rootfs(spec);
   if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) throw_errno("chdir", spec.cwd);
-  PreparedProcess proc = prepare_process(spec.argv, spec.env, spec.security.user);
+  PreparedProcess proc = prepare_process(spec.argv, spec.env, spec.security.user, spec.security.group_add);
   if (::setsid() < 0) throw_errno("setsid");
   if (spec.tty && ::ioctl(0, TIOCSCTTY, 0) != 0) throw_errno("ioctl(TIOCSCTTY)");
 

@@ -53,7 +53,7 @@ void enter_container(pid_t pid, const ExecRequest& req) {
 [[noreturn]] void run_child(const ExecRequest& req) {
   try {
     if (!req.cwd.empty() && ::chdir(req.cwd.c_str()) != 0) throw_errno("chdir", req.cwd);
-    PreparedProcess p = prepare_process(req.argv, req.env, req.security.user);
+    PreparedProcess p = prepare_process(req.argv, req.env, req.security.user, req.security.group_add);
     if (req.tty) {
       ::setsid();
       ::ioctl(0, TIOCSCTTY, 0);

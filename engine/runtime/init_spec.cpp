@@ -27,11 +27,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitMount, kind, source, target,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitRlimit, name, soft, hard)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitDevice, host_path, container_path)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProcessSecurity, user, caps, no_new_privileges, seccomp,
-                                                seccomp_program, oom_score_adj)
+                                                seccomp_program, oom_score_adj, group_add)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InitSpec, id, lower_dirs, upper, work, rootfs, read_only, volatile_upper, mounts,
                                                 netns_path, cgroup_procs, hostname, domainname, rlimits, sysctls,
                                                 argv, env, cwd, tty, init, security, privileged,
-                                                devices, shm_size, masked_paths, readonly_paths)
+                                                devices, shm_size, shm_source, masked_paths, readonly_paths)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecRequest, argv, env, cwd, tty, security, rlimits, cgroup_procs)
 
 std::string serialize_init_spec(const InitSpec& s) {

@@ -42,6 +42,7 @@ struct ProcessSecurity {
   bool seccomp = true;  // Docker's default profile
   std::string seccomp_program;  // ... compiled (default_seccomp_program), loaded when seccomp
   std::optional<int> oom_score_adj;
+  std::vector<std::string> group_add;  // extra supplementary groups (names or gids)
 };
 
 struct InitSpec {
@@ -68,6 +69,10 @@ struct InitSpec {
   bool privileged = false;
   std::vector<InitDevice> devices;
   std::int64_t shm_size = 64 << 20;
+  // Mounted at /dev/shm instead of a new tmpfs: the /dev/shm of the container (or host) whose
+  // IPC namespace this one joins, so POSIX shared memory is shared as SysV IPC is. "host", or
+  // the joined container's mount namespace ("/proc/<pid>/ns/mnt").
+  std::string shm_source;
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
 };

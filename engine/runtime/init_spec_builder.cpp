@@ -5,6 +5,7 @@
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/device_rules.hpp"
 #include "engine/runtime/mountpoint_layer.hpp"
+#include "engine/runtime/namespace_modes.hpp"
 #include "engine/runtime/rlimits.hpp"
 #include "engine/runtime/runtime_internal.hpp"
 #include "engine/runtime/seccomp_profile.hpp"
@@ -57,6 +58,7 @@ ProcessSecurity build_security(const ContainerSpec& spec, const std::string& use
   s.user = user_override.empty() ? spec.user : user_override;
   s.caps = compute_capabilities(spec.cap_add, spec.cap_drop, spec.privileged);
   s.no_new_privileges = spec.no_new_privileges;
+  s.group_add = spec.group_add;
   s.seccomp = !spec.seccomp_unconfined && !spec.privileged;
   if (s.seccomp) s.seccomp_program = default_seccomp_program(s.caps);
   return s;
@@ -104,6 +106,11 @@ InitSpec build_init_spec(const StatePaths& paths, const ContainerInfo& info, con
   s.cgroup_procs = cgroup.procs_files();
   s.hostname = detail::container_hostname(info);
   s.domainname = spec.domainname;
+  if (!namespace_mode_private(spec.uts_mode)) {
+    // the names belong to the host or to the container whose UTS namespace is joined
+    s.hostname.clear();
+    s.domainname.clear();
+  }
   s.rlimits = build_rlimits(spec);
   s.sysctls = spec.sysctls;
   s.argv = spec.argv;

@@ -78,10 +78,12 @@ std::string lookup_command(const std::string& name, const std::string& path_env)
 }
 
 PreparedProcess prepare_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                const std::string& user) {
+                                const std::string& user, const std::vector<std::string>& group_add) {
   PreparedProcess p;
   if (argv.empty()) throw UserError("no command specified", 127);
-  p.user = resolve_user(user, try_read_file("/etc/passwd"), try_read_file("/etc/group"));
+  auto group_file = try_read_file("/etc/group");
+  p.user = resolve_user(user, try_read_file("/etc/passwd"), group_file);
+  add_groups(p.user, group_add, group_file);
   p.env = env;
   if (!has_env(p.env, "PATH")) p.env.push_back(std::string("PATH=") + kDefaultPath);
   if (!has_env(p.env, "HOME")) p.env.push_back("HOME=" + p.user.home);

@@ -22,7 +22,7 @@ inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr
 // Throws UserError with Docker's wording and exit code (127 not found, 126 not executable).
 std::string lookup_command(const std::string& name, const std::string& path_env);
 PreparedProcess prepare_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                const std::string& user);
+                                const std::string& user, const std::vector<std::string>& group_add = {});
 
 // Credentials, capabilities, no_new_privs, seccomp, then execve. Returns only by throwing
 // (UserError 126/127 when execve fails).

@@ -1,6 +1,7 @@
 #include "engine/runtime/rootfs.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <sys/stat.h>
@@ -151,6 +152,27 @@ void copy_host_devices(int root_fd, const std::string& dir) {
   }
 }
 
+// A copy of the /dev/shm mount in the mount namespace `mnt_ns` ("/proc/<pid>/ns/mnt"), or of
+// this namespace's own (the host's, copied) for "host". A mount of another namespace cannot be
+// bound from here: the tree is cloned from inside it (this process is single-threaded, so it may
+// enter it and come back) and attached here by the caller.
+UniqueFd shm_tree(const std::string& mnt_ns) {
+  if (mnt_ns == "host") {
+    UniqueFd tree(static_cast<int>(::open_tree(AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+    if (!tree) throw_errno("open_tree", "/dev/shm");
+    return tree;
+  }
+  UniqueFd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  UniqueFd other(::open(mnt_ns.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!own || !other) throw_errno("open", mnt_ns);
+  if (::setns(other.get(), CLONE_NEWNS) != 0) throw_errno("setns", mnt_ns);
+  UniqueFd tree(static_cast<int>(::open_tree(AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+  int err = errno;
+  if (::setns(own.get(), CLONE_NEWNS) != 0) throw_errno("setns", "back to the container's mount namespace");
+  if (!tree) throw_sys(err, "open_tree", "/dev/shm of " + mnt_ns);
+  return tree;
+}
+
 void populate_dev(int root_fd, const InitSpec& spec, const std::string& console) {
   static const DevNode nodes[] = {{"/dev/null", 1, 3},    {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
                                   {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
@@ -169,8 +191,15 @@ void populate_dev(int root_fd, const InitSpec& spec, const std::string& console)
     if (::symlinkat(to, dev.get(), name) != 0 && errno != EEXIST) throw_errno("symlink", std::string("/dev/") + name);
   if (spec.privileged) copy_host_devices(root_fd, "/dev");  // after the links: /dev/ptmx stays pts/ptmx
   mount_fs(root_fd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
-  mount_fs(root_fd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-           "mode=1777,size=" + std::to_string(spec.shm_size > 0 ? spec.shm_size : 64 << 20));
+  if (!spec.shm_source.empty()) {
+    UniqueFd shm = open_in_root(root_fd, "/dev/shm", Create::Dir);
+    UniqueFd tree = shm_tree(spec.shm_source);
+    if (::move_mount(tree.get(), "", shm.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      throw_errno("move_mount", "/dev/shm of " + spec.shm_source);
+  } else {
+    mount_fs(root_fd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+             "mode=1777,size=" + std::to_string(spec.shm_size > 0 ? spec.shm_size : 64 << 20));
+  }
   mount_fs(root_fd, "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
   if (!console.empty()) {
     UniqueFd target = open_in_root(root_fd, "/dev/console", Create::File);

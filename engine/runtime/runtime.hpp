@@ -166,6 +166,12 @@ struct ContainerSpec {
   std::chrono::seconds stop_grace_period{10};
   HealthcheckSpec healthcheck;
   NetworkMode network;
+  // The PID, IPC and UTS namespaces (compose's pid/ipc/uts, docker's --pid/--ipc/--uts): "" a
+  // new one (also "private", "shareable"), "host" the host's, "container:NAME_OR_ID" a running
+  // container's (joined when this one starts; an IPC join also shares that container's /dev/shm).
+  std::string pid_mode, ipc_mode, uts_mode;
+  // Extra supplementary groups of every process (names from the container's /etc/group, or gids).
+  std::vector<std::string> group_add;
 };
 
 // ---- state -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include "engine/runtime/cgroup.hpp"
 #include "engine/runtime/init_protocol.hpp"
 #include "engine/runtime/init_spec_builder.hpp"
+#include "engine/runtime/namespace_modes.hpp"
 #include "engine/runtime/runtime.hpp"
 #include "engine/runtime/runtime_internal.hpp"
 #include "engine/runtime/signal_disposition.hpp"
@@ -185,11 +186,19 @@ void Runtime::start(const std::string& name_or_id, const StartOptions& options) 
   with_context("setting up the cgroup of " + info.name, [&] { cg->create(info.spec.resources, devices); });
   if (::access(f.hosts().c_str(), F_OK) != 0) write_etc_files(f, info);  // the runtime directory was emptied (reboot)
   InitSpec init = build_init_spec(paths_, info, *cg);
-  write_text(f.init_spec(), serialize_init_spec(init));
   auto health = build_health_request(info, *cg);
+  monitor::Config mc = monitor_config(paths_, info, f, *cg, options_.berth_exe, health.has_value());
+  mc.pid_ns = namespace_join(*this, "pid", info.spec.pid_mode, "pid");
+  mc.ipc_ns = namespace_join(*this, "ipc", info.spec.ipc_mode, "ipc");
+  mc.uts_ns = namespace_join(*this, "uts", info.spec.uts_mode, "uts");
+  // POSIX shared memory lives in /dev/shm: shared with the IPC namespace, as Docker does
+  if (mc.ipc_ns == "host")
+    init.shm_source = "host";
+  else if (!mc.ipc_ns.empty())
+    init.shm_source = mc.ipc_ns.substr(0, mc.ipc_ns.size() - 3) + "mnt";  // /proc/<pid>/ns/ipc
+  write_text(f.init_spec(), serialize_init_spec(init));
   if (health) write_text(f.health_request(), serialize_exec_request(*health));
-  monitor.configure(
-      monitor::serialize_config(monitor_config(paths_, info, f, *cg, options_.berth_exe, health.has_value())));
+  monitor.configure(monitor::serialize_config(mc));
   int ctl = monitor.ctl();
 
   std::string msg = recv_ctl(ctl, "start");

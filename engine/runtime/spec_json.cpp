@@ -10,6 +10,7 @@
 #include "base/error.hpp"
 #include "engine/runtime/capabilities.hpp"
 #include "engine/runtime/device_rules.hpp"
+#include "engine/runtime/namespace_modes.hpp"
 #include "engine/runtime/rlimits.hpp"
 
 namespace berth::engine {
@@ -102,6 +103,10 @@ nlohmann::json spec_to_json(const ContainerSpec& s) {
                       {"start_interval_ms", s.healthcheck.start_interval.count()},
                       {"retries", s.healthcheck.retries}};
   j["network"] = s.network;
+  if (!s.pid_mode.empty()) j["pid_mode"] = s.pid_mode;
+  if (!s.ipc_mode.empty()) j["ipc_mode"] = s.ipc_mode;
+  if (!s.uts_mode.empty()) j["uts_mode"] = s.uts_mode;
+  if (!s.group_add.empty()) j["group_add"] = s.group_add;
   return j;
 }
 
@@ -152,6 +157,10 @@ ContainerSpec spec_from_json(const nlohmann::json& j) {
     s.healthcheck.retries = h.value("retries", 3);
   }
   s.network = j.value("network", s.network);
+  s.pid_mode = j.value("pid_mode", "");
+  s.ipc_mode = j.value("ipc_mode", "");
+  s.uts_mode = j.value("uts_mode", "");
+  s.group_add = j.value("group_add", s.group_add);
   return s;
 }
 
@@ -260,6 +269,11 @@ void validate_spec(const ContainerSpec& s) {
   }
   if (s.network.kind == NetworkMode::Kind::JoinContainer && s.network.container.empty())
     throw UserError("network_mode container: needs a container name or id");
+  for (const auto& [key, mode] : {std::pair{"pid", &s.pid_mode}, std::pair{"ipc", &s.ipc_mode}, std::pair{"uts", &s.uts_mode}})
+    if (!namespace_mode_valid(*mode))
+      throw UserError(std::string("invalid ") + key + " mode \"" + *mode + "\": expected host or container:NAME");
+  if (!namespace_mode_private(s.uts_mode) && !s.hostname.empty())
+    throw UserError("conflicting options: hostname and the UTS mode " + s.uts_mode);
   if (s.log.max_file < 1) throw UserError("invalid log max-file: must be at least 1");
   // Both are written into /etc/hosts and /etc/hostname: one line each.
   for (const auto& [key, value] : {std::pair{"hostname", &s.hostname}, std::pair{"domainname", &s.domainname}})

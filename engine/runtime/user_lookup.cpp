@@ -1,5 +1,6 @@
 #include "engine/runtime/user_lookup.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -140,6 +141,19 @@ ExecUser resolve_user(const std::string& spec, const std::optional<std::string>&
     }
   }
   return u;
+}
+
+void add_groups(ExecUser& u, const std::vector<std::string>& names, const std::optional<std::string>& group_text) {
+  if (names.empty()) return;
+  auto groups = parse_group(group_text);
+  for (const auto& n : names) {
+    std::optional<gid_t> gid;
+    if (auto num = parse_id(n)) gid = static_cast<gid_t>(*num);
+    for (const auto& e : groups)
+      if (!gid && e.name == n) gid = static_cast<gid_t>(e.gid);
+    if (!gid) throw UserError("unable to find group " + n + ": no matching entries in group file");
+    if (std::find(u.groups.begin(), u.groups.end(), *gid) == u.groups.end()) u.groups.push_back(*gid);
+  }
 }
 
 }  // namespace berth::engine

@@ -22,4 +22,8 @@ struct ExecUser {
 ExecUser resolve_user(const std::string& spec, const std::optional<std::string>& passwd,
                       const std::optional<std::string>& group);
 
+// Docker's --group-add (compose's group_add): each name looked up in the container's /etc/group,
+// or a numeric gid, added to `u.groups` once. Throws UserError for an unknown name.
+void add_groups(ExecUser& u, const std::vector<std::string>& groups, const std::optional<std::string>& group);
+
 }  // namespace berth::engine

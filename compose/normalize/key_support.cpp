@@ -28,7 +28,7 @@ const std::vector<ServiceKeyUse>& service_key_uses() {
         {"credential_spec", Warned, "{file: x.json}"},       // Windows
         {"depends_on", Orchestration, ""},
         {"deploy", Spec, "{resources: {limits: {memory: 64m}}}"},
-        {"develop", Warned, "{watch: [{path: ., action: rebuild}]}"},               // `watch`
+        {"develop", Orchestration, ""},        // develop.watch: read by `berth watch`
         {"device_cgroup_rules", Spec, "[\"c 1:3 rwm\"]"},
         {"devices", Spec, "[/dev/null:/dev/xnull]"},
         {"dns", Orchestration, ""},            // resolv.conf (orchestration)

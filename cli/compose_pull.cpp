@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cli/compose_project.hpp"
+#include "cli/dry_run.hpp"
 
 namespace berth::cli {
 namespace {
@@ -23,6 +24,7 @@ const CommandRegistration reg(15, {"pull"}, [](CLI::App& app, Context& ctx) {
         if (s.image.empty() || s.pull_policy == "never" || s.pull_policy == "build") continue;
         if (std::find(refs.begin(), refs.end(), s.image) == refs.end()) refs.push_back(s.image);
       }
+      if (ctx.global.dry_run) return dry_run::pull(ctx, refs), 0;
       compose::orchestrate::ProjectRuntime pr(ctx.global.state(), p, *quiet ? compose::orchestrate::Progress{} : progress_printer(ctx));
       pr.pull_images(refs, ctx.global.parallel, false, *ignore);
       return 0;

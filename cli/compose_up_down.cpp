@@ -32,6 +32,9 @@ struct UpFlags {
   int timeout = -1, wait_timeout = 0;
   std::vector<std::string> scale, services, attach, no_attach;
   std::string exit_code_from, pull;
+  // --attach-dependencies: each container's start time before this up, to tell the dependencies
+  // it started (and that may have ended already: one-shots) from those that ran before.
+  std::map<std::string, std::string> started_before;
 };
 
 // COMPOSE_REMOVE_ORPHANS: --remove-orphans when the command line does not say it.
@@ -57,8 +60,12 @@ int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRunt
     followed.assign(all.begin(), all.end());
   }
   std::vector<engine::ContainerInfo> containers;
-  for (auto& c : pr.containers(false))
-    if (followed.empty() || in(followed, c.labels.at("com.docker.compose.service"))) containers.push_back(c);
+  for (auto& c : pr.containers(true)) {
+    if (!followed.empty() && !in(followed, c.labels.at("com.docker.compose.service"))) continue;
+    auto before = f.started_before.find(c.id);
+    bool started_now = f.attach_dependencies && (before == f.started_before.end() || before->second != c.started_at);
+    if (c.running() || (started_now && !c.started_at.empty())) containers.push_back(c);
+  }
   auto shown = [&](const engine::ContainerInfo& c) {
     const std::string& svc = c.labels.at("com.docker.compose.service");
     if (!f.attach.empty()) return in(f.attach, svc);
@@ -84,7 +91,10 @@ int attach_foreground(const Context& ctx, const compose::Project& p, ProjectRunt
       try {  // a container removed or dead meanwhile ends its follower, never berth
         if (shown(c)) show(c);
         rc = pr.runtime().wait(c.id);
-        if (shown(c)) printer.line(c, fmt::format("exited with code {}\n", rc));
+        if (shown(c) && !f.no_log_prefix) printer.line(c, fmt::format("exited with code {}\n", rc));
+        if (shown(c) && f.no_log_prefix)
+          fmt::print("{}-{} exited with code {}\n", c.labels.at("com.docker.compose.service"),
+                     c.labels.at("com.docker.compose.container-number"), rc);
       } catch (const std::exception&) {
       }
       bool from = !f.exit_code_from.empty() && c.labels.at("com.docker.compose.service") == f.exit_code_from;
@@ -156,11 +166,14 @@ int run_up(const Context& ctx, const UpFlags& f) {
     return 0;
   }
   ProjectRuntime pr(ctx.global.state(), p, progress_printer(ctx));
+  UpFlags followed = f;
+  if (f.attach_dependencies)
+    for (const auto& c : pr.containers(true)) followed.started_before[c.id] = c.started_at;
   bool changed = pr.up(o);
   pr.set_progress({});  // the live display ends before any container output
   if (!changed) fmt::print(stderr, "Project {} is up to date: nothing to do\n", p.name);
   if (f.detach || f.no_start) return 0;
-  return attach_foreground(ctx, p, pr, f);
+  return attach_foreground(ctx, p, pr, followed);
 }
 
 const CommandRegistration up_reg(10, {"up"}, [](CLI::App& app, Context& ctx) {

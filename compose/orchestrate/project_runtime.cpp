@@ -660,6 +660,10 @@ bool ProjectRuntime::up(const UpOptions& opts) {
   ensure_images(selected, opts.parallel, opts.build, opts.no_build, opts.build_flags, opts.pull, opts.quiet_pull);
   for (const auto& name : selected) po.hashes[name] = impl.desired_hash(project_.services.at(name));
   Plan plan = convergence_plan(project_, graph, impl.actual(), po);
+  // As compose, also when there is nothing else to do (COMPOSE_IGNORE_ORPHANS silences it).
+  if (!opts.remove_orphans && !opts.ignore_orphans)
+    for (const auto& o : plan.orphans)
+      log::warn("found orphan container {} of service {}; --remove-orphans removes it", o.name, o.service);
   if (plan.noop(opts.remove_orphans) && !opts.no_start) {
     bool all_running = true;
     for (const auto& level : plan.levels)
@@ -677,12 +681,8 @@ bool ProjectRuntime::up(const UpOptions& opts) {
     impl.ensure_networks(plan.networks);
     for (const auto& level : plan.levels)
       parallel_for(level, opts.parallel, [&](const ServicePlan& sp) { impl.apply(sp, opts, po.hashes); });
-    for (const auto& o : plan.orphans) {
-      if (opts.remove_orphans)
-        impl.remove_container(runtime_.inspect(o.id), opts.timeout, false);
-      else if (!opts.ignore_orphans)
-        log::warn("found orphan container {} of service {}; --remove-orphans removes it", o.name, o.service);
-    }
+    for (const auto& o : plan.orphans)
+      if (opts.remove_orphans) impl.remove_container(runtime_.inspect(o.id), opts.timeout, false);
   } catch (...) {
     impl.rollback_networks();
     throw;

@@ -4,12 +4,15 @@
 #include <array>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
+#include "base/go_template.hpp"
+#include "base/human_duration.hpp"
 #include "cli/compose_logs.hpp"
 #include "cli/compose_project.hpp"
 #include "base/human_size.hpp"
@@ -27,89 +30,6 @@ std::string service_of(const ContainerInfo& c) {
   auto it = c.labels.find(compose::orchestrate::kServiceLabel);
   return it == c.labels.end() ? "" : it->second;
 }
-
-std::string status_text(const ContainerInfo& c) {
-  std::string s = engine::to_string(c.state);
-  if (c.state == engine::ContainerState::Exited) s += " (" + std::to_string(c.exit_code) + ")";
-  if (!c.health.empty()) s += " (" + c.health + ")";
-  return s;
-}
-
-std::string ports_text(network::NetworkManager& nm, const ContainerInfo& c) {
-  std::string out;
-  for (const auto& p : nm.published(c.id)) {
-    if (!out.empty()) out += ", ";
-    out += fmt::format("{}:{}->{}/{}", p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, p.container_port, p.protocol);
-  }
-  return out;
-}
-
-struct PsFlags {
-  bool all = false, quiet = false, services = false;
-  std::string format = "table";
-  std::vector<std::string> status, names;
-};
-
-int run_ps(const Context& ctx, const PsFlags& f) {
-  compose::Project p = load_project_or_labels(ctx);
-  ProjectRuntime pr(ctx.global.state(), p);
-  network::NetworkManager nm(ctx.global.state());
-  auto list = pr.containers(true, true);  // one-off (`run`) containers too, as compose lists them
-  std::vector<ContainerInfo> shown;
-  for (const auto& c : list) {
-    if (!f.all && !c.running() && f.status.empty()) continue;
-    if (!f.names.empty() && std::find(f.names.begin(), f.names.end(), service_of(c)) == f.names.end()) continue;
-    if (!f.status.empty() && std::find(f.status.begin(), f.status.end(), engine::to_string(c.state)) == f.status.end()) continue;
-    shown.push_back(c);
-  }
-  if (f.services) {
-    std::set<std::string> s;
-    for (const auto& c : shown) s.insert(service_of(c));
-    for (const auto& n : s) fmt::print("{}\n", n);
-    return 0;
-  }
-  if (f.quiet) {
-    for (const auto& c : shown) fmt::print("{}\n", c.id);
-    return 0;
-  }
-  if (f.format == "json") {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& c : shown)
-      arr.push_back({{"ID", c.id},
-                     {"Name", c.name},
-                     {"Service", service_of(c)},
-                     {"Image", c.image},
-                     {"State", engine::to_string(c.state)},
-                     {"Health", c.health},
-                     {"ExitCode", c.exit_code},
-                     {"Status", status_text(c)},
-                     {"Publishers", ports_text(nm, c)}});
-    fmt::print("{}\n", arr.dump());
-    return 0;
-  }
-  // Columns as wide as their widest cell, three spaces apart, as compose prints them.
-  std::vector<std::array<std::string, 5>> rows = {{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
-  for (const auto& c : shown) rows.push_back({c.name, c.image, service_of(c), status_text(c), ports_text(nm, c)});
-  std::array<std::size_t, 5> width{};
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  for (const auto& r : rows)
-    fmt::print("{:<{}}   {:<{}}   {:<{}}   {:<{}}   {}\n", r[0], width[0], r[1], width[1], r[2], width[2], r[3],
-               width[3], r[4]);
-  return 0;
-}
-
-const CommandRegistration ps_reg(20, {"ps"}, [](CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("ps", "List the project's containers");
-  auto f = std::make_shared<PsFlags>();
-  cmd->add_flag("-a,--all", f->all, "Show stopped containers too");
-  cmd->add_flag("-q,--quiet", f->quiet, "Only ids");
-  cmd->add_flag("--services", f->services, "Only service names");
-  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  cmd->add_option("--status", f->status, "Filter by state (running, exited, ...)");
-  cmd->add_option("services", f->names, "Services");
-  cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return run_ps(ctx, *f); }; });
-});
 
 // As `docker compose images`: the image of each of the project's containers.
 int run_images(const Context& ctx, const std::string& format, bool quiet, const std::vector<std::string>& names) {
@@ -133,7 +53,7 @@ int run_images(const Context& ctx, const std::string& format, bool quiet, const 
     }
     ids.insert(c.image_id);
     rows.push_back({{"ID", c.image_id}, {"ContainerName", c.name}, {"Repository", repo}, {"Tag", tag},
-                    {"Size", img ? img->size : 0}});
+                    {"Size", img ? img->size : 0}, {"Created", img ? img->created : ""}});
   }
   if (quiet) {
     for (const auto& id : ids) fmt::print("{}\n", id);
@@ -143,11 +63,17 @@ int run_images(const Context& ctx, const std::string& format, bool quiet, const 
     fmt::print("{}\n", rows.dump(2));
     return 0;
   }
-  fmt::print("{:<30} {:<40} {:<12} {:<14} {:>9}\n", "CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE");
-  for (const auto& r : rows)
-    fmt::print("{:<30} {:<40} {:<12} {:<14} {:>9}\n", r["ContainerName"].get<std::string>(),
-               r["Repository"].get<std::string>(), r["Tag"].get<std::string>(),
-               r["ID"].get<std::string>().substr(7, 12), human_size(r["Size"].get<std::int64_t>()));
+  // compose's columns; CREATED as docker says how long ago ("2 weeks ago").
+  std::vector<std::string> lines = {"CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE\tCREATED"};
+  auto now = std::chrono::system_clock::now();
+  for (const auto& r : rows) {
+    auto created = parse_rfc3339(r["Created"].get<std::string>());
+    std::string ago = created ? human_duration(std::max(now - *created, now - now)) + " ago" : "N/A";
+    lines.push_back(r["ContainerName"].get<std::string>() + "\t" + r["Repository"].get<std::string>() + "\t" +
+                    r["Tag"].get<std::string>() + "\t" + r["ID"].get<std::string>().substr(7, 12) + "\t" +
+                    human_size(r["Size"].get<std::int64_t>()) + "\t" + ago);
+  }
+  fmt::print("{}", align_columns(lines, 20));
   return 0;
 }
 
@@ -170,22 +96,35 @@ const CommandRegistration logs_reg(21, {"logs"}, [](CLI::App& app, Context& ctx)
   auto tail = std::make_shared<std::string>("all");
   auto no_color = std::make_shared<bool>(false);
   auto services = std::make_shared<std::vector<std::string>>();
+  auto no_prefix = std::make_shared<bool>(false);
+  auto index = std::make_shared<int>(0);
   cmd->add_flag("-f,--follow", o->follow, "Follow the output");
   cmd->add_flag("-t,--timestamps", o->timestamps, "Show timestamps");
   cmd->add_option("--since", o->since, "Since a time or a duration before now (10m)");
+  cmd->add_option("--until", o->until, "Until a time or a duration before now (10m)");
+  cmd->add_flag("--no-log-prefix", *no_prefix, "Print the lines without the container's name");
+  cmd->add_option("--index", *index, "Only this replica of the service(s)")->check(CLI::PositiveNumber);
   cmd->add_option("-n,--tail", *tail, "Number of lines from the end of each container's log, or all");
   cmd->add_flag("--no-color", *no_color, "Monochrome output");
   cmd->add_option("services", *services, "Services");
-  cmd->callback([&ctx, o, tail, no_color, services] {
-    ctx.action = [&ctx, o, tail, no_color, services] {
-      if (*tail != "all") o->tail = std::stoul(*tail);
+  cmd->callback([&ctx, o, tail, no_color, services, no_prefix, index] {
+    ctx.action = [&ctx, o, tail, no_color, services, no_prefix, index] {
+      if (*tail != "all") {
+        try {
+          o->tail = std::stoul(*tail);
+        } catch (const std::exception&) {
+          throw UserError("--tail: \"" + *tail + "\" is neither a number nor all");
+        }
+      }
       compose::Project p = load_project_or_labels(ctx);
       ProjectRuntime pr(ctx.global.state(), p);
       std::vector<ContainerInfo> list;
       for (const auto& c : pr.containers(true))
         if (services->empty() || std::find(services->begin(), services->end(), service_of(c)) != services->end())
-          list.push_back(c);
-      LogPrinter printer(list, !*no_color);
+          if (*index == 0 || (c.labels.count(compose::orchestrate::kNumberLabel) &&
+                              c.labels.at(compose::orchestrate::kNumberLabel) == std::to_string(*index)))
+            list.push_back(c);
+      LogPrinter printer(list, !*no_color, !*no_prefix);
       std::vector<std::thread> threads;
       for (const auto& c : list) threads.emplace_back([&, c] { printer.follow(pr.runtime(), c, *o); });
       for (auto& t : threads) t.join();
@@ -272,39 +211,65 @@ const CommandRegistration port_reg(23, {"port"}, [](CLI::App& app, Context& ctx)
   });
 });
 
+// As compose ls: every state counted ("exited(1), running(2)", states in alphabetical order, as
+// compose sorts them); without -a only projects with a running container, counting those.
 const CommandRegistration ls_reg(24, {"ls"}, [](CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("ls", "List the projects on this host");
   auto all = std::make_shared<bool>(false);
+  auto quiet = std::make_shared<bool>(false);
   auto format = std::make_shared<std::string>("table");
+  auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("-a,--all", *all, "Show stopped projects too");
+  cmd->add_flag("-q,--quiet", *quiet, "Only the project names");
   cmd->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  cmd->callback([&ctx, all, format] {
-    ctx.action = [&ctx, all, format] {
+  cmd->add_option("--filter", *filters, "name=PATTERN (a regular expression the name must contain a match of)");
+  cmd->callback([&ctx, all, quiet, format, filters] {
+    ctx.action = [&ctx, all, quiet, format, filters] {
+      std::vector<std::regex> names;
+      for (const auto& f : *filters) {
+        auto eq = f.find('=');
+        if (eq == std::string::npos || f.substr(0, eq) != "name")
+          throw UserError("--filter \"" + f + "\": invalid filter (supported: name=PATTERN)");
+        try {
+          names.emplace_back(f.substr(eq + 1));
+        } catch (const std::regex_error& e) {
+          throw UserError("--filter \"" + f + "\": " + e.what());
+        }
+      }
       struct Row {
-        int running = 0, exited = 0;
+        std::map<std::string, int> states;
         std::set<std::string> files;
       };
       std::map<std::string, Row> projects;
       for (const auto& c : engine::Runtime(ctx.global.state()).list()) {
         auto it = c.labels.find(compose::orchestrate::kProjectLabel);
         if (it == c.labels.end()) continue;
+        if (!*all && !c.running() && c.state != engine::ContainerState::Restarting) continue;
         Row& r = projects[it->second];
-        (c.running() ? r.running : r.exited)++;
+        r.states[engine::to_string(c.state)]++;
         if (auto f = c.labels.find(compose::orchestrate::kConfigFilesLabel); f != c.labels.end()) r.files.insert(f->second);
       }
       nlohmann::json arr = nlohmann::json::array();
-      if (*format == "table") fmt::print("{:<24}{:<28}{}\n", "NAME", "STATUS", "CONFIG FILES");
+      std::vector<std::string> lines = {"NAME\tSTATUS\tCONFIG FILES"};
       for (const auto& [name, r] : projects) {
-        if (!*all && r.running == 0) continue;
-        std::string status = r.running ? fmt::format("running({})", r.running) : fmt::format("exited({})", r.exited);
+        if (!std::all_of(names.begin(), names.end(), [&](const std::regex& re) { return std::regex_search(name, re); }))
+          continue;
+        if (*quiet) {
+          fmt::print("{}\n", name);
+          continue;
+        }
+        std::string status;
+        for (const auto& [state, n] : r.states) status += fmt::format("{}{}({})", status.empty() ? "" : ", ", state, n);
         std::string files;
         for (const auto& f : r.files) files += (files.empty() ? "" : ",") + f;
-        if (*format == "json")
-          arr.push_back({{"Name", name}, {"Status", status}, {"ConfigFiles", files}});
-        else
-          fmt::print("{:<24}{:<28}{}\n", name, status, files);
+        arr.push_back({{"Name", name}, {"Status", status}, {"ConfigFiles", files}});
+        lines.push_back(name + "\t" + status + "\t" + files);
       }
-      if (*format == "json") fmt::print("{}\n", arr.dump());
+      if (*quiet) return 0;
+      if (*format == "json")
+        fmt::print("{}\n", arr.dump());
+      else
+        fmt::print("{}", align_columns(lines, 20));
       return 0;
     };
   });

@@ -16,12 +16,13 @@ std::string short_name(const engine::ContainerInfo& c) {
 
 }  // namespace
 
-LogPrinter::LogPrinter(const std::vector<engine::ContainerInfo>& containers, bool color)
-    : color_(color && ::isatty(1)) {
+LogPrinter::LogPrinter(const std::vector<engine::ContainerInfo>& containers, bool color, bool prefix)
+    : color_(color && ::isatty(1)), prefix_(prefix) {
   for (const auto& c : containers) width_ = std::max(width_, short_name(c).size());
 }
 
 std::string LogPrinter::prefix(const engine::ContainerInfo& c) const {
+  if (!prefix_) return "";
   std::string name = short_name(c);
   std::string pad(width_ > name.size() ? width_ - name.size() : 0, ' ');
   if (!color_) return name + pad + "  | ";

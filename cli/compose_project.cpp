@@ -52,6 +52,7 @@ compose::orchestrate::Progress progress_printer(const Context& ctx) {
     case Display::Mode::Quiet: mode = ProjectProgress::Mode::Quiet; break;
     default: mode = ProjectProgress::Mode::Plain; break;
   }
+  if (ctx.global.progress == "json") mode = ProjectProgress::Mode::Json;
   // Shared by the copies of the callback; the last one to go draws the final state.
   auto p = std::make_shared<ProjectProgress>(mode, stderr);
   return [p](const std::string& object, const std::string& status) { p->update(object, status); };

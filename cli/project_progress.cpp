@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 namespace berth::cli {
 namespace {
 
@@ -42,6 +44,11 @@ void ProjectProgress::update(const std::string& object, const std::string& statu
   auto now = std::chrono::steady_clock::now();
   if (mode_ == Mode::Plain) {
     fmt::print(out_, " - {:<40} {}\n", object, status);
+    return;
+  }
+  if (mode_ == Mode::Json) {
+    fmt::print(out_, "{}\n", nlohmann::json{{"id", object}, {"text", status}}.dump());
+    std::fflush(out_);
     return;
   }
   auto it = std::find_if(rows_.begin(), rows_.end(), [&](const Row& r) { return r.object == object; });

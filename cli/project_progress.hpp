@@ -1,7 +1,8 @@
 #pragma once
 // Progress of project commands (up, down, start, ...) on stderr, as compose shows it: on a
 // terminal one live line per container, network, volume or image with its state and elapsed
-// time, redrawn in place; otherwise one plain line per change; nothing with --progress quiet.
+// time, redrawn in place; otherwise one plain line per change; nothing with --progress quiet;
+// with --progress json one JSON object a line, as compose's json writer: {"id":..,"text":..}.
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -14,7 +15,7 @@ namespace berth::cli {
 
 class ProjectProgress {
  public:
-  enum class Mode { Tty, Plain, Quiet };
+  enum class Mode { Tty, Plain, Quiet, Json };
   ProjectProgress(Mode mode, std::FILE* out);
   ~ProjectProgress();  // draws the final state
   ProjectProgress(const ProjectProgress&) = delete;

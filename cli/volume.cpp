@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/error.hpp"
+#include "base/go_template.hpp"
 #include "cli/command.hpp"
 #include "engine/runtime/runtime.hpp"
 #include "volumes/volume_store.hpp"
@@ -111,18 +112,18 @@ const CommandRegistration reg(320, {"volume"}, [](CLI::App& app, Context& ctx) {
         VolumeStore store(ctx.global.state());
         auto users = volume_users(ctx.global.state(), store);
         json rows = json::array();
+        // The header also when nothing is listed, as docker prints it.
+        std::vector<std::string> lines = {"DRIVER\tVOLUME NAME"};
         for (const auto& v : store.list()) {
           if (!matches(v, *filters, users.count(v.name) > 0)) continue;
           if (*quiet)
             fmt::print("{}\n", v.name);
           else if (*format == "json")
             rows.push_back(to_json(v));
-          else {
-            if (rows.empty()) fmt::print("{:<10} {}\n", "DRIVER", "VOLUME NAME");
-            rows.push_back(v.name);
-            fmt::print("{:<10} {}\n", v.driver, v.name);
-          }
+          else
+            lines.push_back(v.driver + "\t" + v.name);
         }
+        if (*format == "table" && !*quiet) fmt::print("{}", align_columns(lines, 10));
         if (*format == "json" && !*quiet) fmt::print("{}\n", rows.dump(2));
         return 0;
       };

@@ -1,6 +1,7 @@
 #include <cctype>
 
 #include "base/error.hpp"
+#include "base/name_limits.hpp"
 #include "compose/load.hpp"
 
 namespace berth::compose {
@@ -16,6 +17,9 @@ std::string normalize_project_name(const std::string& raw) {
     size_t i = 0;
     while (i < out.size() && !std::isalnum(static_cast<unsigned char>(out[i]))) ++i;
     out.erase(0, i);
+    if (out.size() > kMaxNameLength)
+        throw UserError("invalid project name \"" + shown_name(raw) + "\": longer than " + std::to_string(kMaxNameLength) +
+                        " characters");
     if (out.empty())
         throw UserError("invalid project name \"" + raw +
                         "\": must contain only lowercase letters, digits, dashes and underscores, "

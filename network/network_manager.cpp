@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/error.hpp"
+#include "base/name_limits.hpp"
 #include "base/file_io.hpp"
 #include "base/log.hpp"
 #include "base/rollback.hpp"
@@ -214,7 +215,8 @@ void check_compatible(const NetworkRecord& rec, const NetworkSpec& spec) {
 NetworkInfo NetworkManager::ensure(const NetworkSpec& spec) {
   auto& d = *impl_;
   if (!valid_network_name(spec.name))
-    throw UserError("invalid network name \"" + spec.name + "\" (letters, digits, '_', '.', '-')");
+    throw UserError("invalid network name \"" + shown_name(spec.name) + "\" (letters, digits, '_', '.', '-'; at most " +
+                    std::to_string(kMaxNameLength) + " characters)");
   if (!spec.driver.empty() && spec.driver != "bridge")
     throw UserError("network " + spec.name + ": driver \"" + spec.driver + "\" is not supported (only bridge)");
   auto l = d.lock();

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/error.hpp"
+#include "base/name_limits.hpp"
 #include "base/hex.hpp"
 #include "volumes/copy_up.hpp"
 #include "volumes/volume_store.hpp"
@@ -47,7 +48,7 @@ PlannedMount from_request(const MountRequest& r, const MountPlanInput& in,
       m.propagation = r.propagation;
       break;
     case MountRequest::Kind::Named:
-      if (!valid_volume_name(r.source)) throw UserError("invalid volume name \"" + r.source + "\" for " + m.target);
+      if (!valid_volume_name(r.source)) throw UserError("invalid volume name \"" + shown_name(r.source) + "\" for " + m.target);
       m.type = PlannedMount::Type::Volume;
       m.source = r.source;
       m.copy_up = !r.nocopy;

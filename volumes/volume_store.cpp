@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "base/error.hpp"
+#include "base/name_limits.hpp"
 #include "base/file_io.hpp"
 #include "base/file_lock.hpp"
 #include "base/log.hpp"
@@ -84,7 +85,7 @@ fs::path VolumeInfo::source() const {
 
 bool valid_volume_name(const std::string& name) {
   static const std::regex re("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
-  return std::regex_match(name, re);
+  return name.size() <= kMaxNameLength && std::regex_match(name, re);
 }
 
 VolumeStore::VolumeStore(const StatePaths& paths) : paths_(paths), dir_(paths.root / "volumes") {}
@@ -96,8 +97,8 @@ VolumeStore::Ensured VolumeStore::ensure(const VolumeCreate& request) {
     req.labels.emplace(kAnonymousLabel, "");
   }
   if (!valid_volume_name(req.name))
-    throw UserError("invalid volume name \"" + req.name +
-                    "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    throw UserError("invalid volume name \"" + shown_name(req.name) + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most " +
+                    std::to_string(kMaxNameLength) + " characters");
   if (req.driver.empty()) req.driver = "local";
   if (req.driver != "local")
     throw UserError("volume " + req.name + ": driver \"" + req.driver + "\" is not supported (only local)");

@@ -3,6 +3,8 @@
 # (busybox sleeping under init; every tenth links to s1; s1 publishes a port on 127.0.0.1, s2 has
 # a named volume), each in a temporary state root. Median of ROUNDS per size.
 # usage: bench/updown/run.sh [BERTH] [ROUNDS] [SIZES...]     (root; default sizes 1 10 50 100)
+# DEAF=1: no `init: true`, so PID 1 is `sleep` itself, which has no SIGTERM handler (the kernel
+# discards the signal), and `down` keeps its default 10 s grace period instead of -t 1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BERTH=$(realpath "${1:-$here/../../build/berth}")
@@ -22,7 +24,8 @@ project() {
   echo "name: bench"
   echo "services:"
   for i in $(seq 1 "$1"); do
-    printf '  s%d:\n    image: berth-examples/busybox:latest\n    init: true\n    command: ["sleep", "3600"]\n' "$i"
+    printf '  s%d:\n    image: berth-examples/busybox:latest\n    command: ["sleep", "3600"]\n' "$i"
+    [ "${DEAF:-0}" = 1 ] || printf '    init: true\n'
     [ "$i" -eq 1 ] && printf '    ports: ["127.0.0.1::8080"]\n'
     [ "$i" -eq 2 ] && printf '    volumes: ["data:/data"]\n'
     [ "$i" -gt 1 ] && [ $((i % 10)) -eq 0 ] && printf '    links: ["s1:first"]\n'
@@ -43,7 +46,7 @@ for n in "${SIZES[@]}"; do
     running=$(b ps -q | wc -l)
     [ "$running" -eq "$n" ] || { echo "only $running of $n services running" >&2; exit 1; }
     t2=$(now); b up -d >/dev/null 2>&1; t3=$(now)
-    t4=$(now); b down -v -t 1 >/dev/null 2>&1; t5=$(now)
+    t4=$(now); b down -v $([ "${DEAF:-0}" = 1 ] || echo -t 1) >/dev/null 2>&1; t5=$(now)
     ups+=("$(echo "$t1 $t0" | awk '{ print $1 - $2 }')")
     noops+=("$(echo "$t3 $t2" | awk '{ print $1 - $2 }')")
     downs+=("$(echo "$t5 $t4" | awk '{ print $1 - $2 }')")

@@ -148,7 +148,7 @@ Node read_document(const std::string& file, const DocumentContext& ctx, const fs
     convert_fig(doc);
     if (ctx.interpolate) interpolate_tree(doc, ctx.env);
     validate_schema(doc);
-    resolve_document_paths(doc, base_dir, ctx.home);
+    if (ctx.resolve_paths) resolve_document_paths(doc, base_dir, ctx.home);
     include_projects(doc, ctx, base_dir, file);
     return doc;
 }

@@ -15,6 +15,7 @@ namespace berth::compose::load {
 struct DocumentContext {
     std::map<std::string, std::string> env;  // for interpolation
     bool interpolate = true;
+    bool resolve_paths = true;  // false: relative paths kept as written (`config --no-path-resolution`)
     std::string home;
     std::string stdin_content;  // for "-"
     bool stdin_given = false;

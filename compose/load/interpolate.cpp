@@ -1,6 +1,9 @@
 #include "compose/load/interpolate.hpp"
 
 #include <cctype>
+#include <set>
+
+#include "base/log.hpp"
 
 #include "compose/load/interpolation_casts.hpp"
 
@@ -17,80 +20,126 @@ bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c
     throw InterpolationError("invalid interpolation format \"" + shown + "\"; you may need to escape any $ with another $");
 }
 
-// The end (index of the matching '}') of a braced expression starting after "${".
-size_t matching_brace(const std::string& s, size_t from) {
-    int depth = 1;
-    for (size_t i = from; i < s.size(); ++i) {
-        if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '$') {
-            ++i;
-        } else if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') {
-            ++depth;
-            ++i;
-        } else if (s[i] == '}' && --depth == 0) {
-            return i;
+// One pass over the text, each character read once (a skipped default is scanned once more):
+// nested defaults such as ${A:-${A:-...}} are linear, where taking each level's text apart again
+// made an 84 kB value take 24 s and 1.2 GB.
+class Interpolation {
+public:
+    Interpolation(const std::string& text, const Lookup& lookup, const UnsetHook& on_unset)
+        : t_(text), lookup_(lookup), on_unset_(on_unset) {}
+
+    std::string run() {
+        size_t pos = 0;
+        return until(pos, false, 0);
+    }
+
+private:
+    static constexpr int kMaxNesting = 100;  // ${...} inside ${...}: real files use a few
+
+    [[noreturn]] void invalid() const { load::invalid(t_); }
+
+    // A bare $NAME or ${NAME}: an unset one is reported (compose warns), then blank.
+    std::string value_of(const std::string& name) {
+        auto value = lookup_(name);
+        if (!value && on_unset_) on_unset_(name);
+        return value.value_or("");
+    }
+
+    // From pos to the end of the text or, inside braces, to the '}' that closes them (left at pos).
+    std::string until(size_t& pos, bool in_braces, int depth) {
+        std::string out;
+        while (pos < t_.size()) {
+            char c = t_[pos];
+            if (c == '}' && in_braces) return out;
+            if (c != '$') {
+                out.push_back(c);
+                ++pos;
+                continue;
+            }
+            if (pos + 1 >= t_.size()) invalid();
+            char next = t_[pos + 1];
+            if (next == '$') {
+                out.push_back('$');
+                pos += 2;
+            } else if (next == '{') {
+                pos += 2;
+                out += braced(pos, depth + 1);
+            } else if (name_start(next)) {
+                size_t j = pos + 1;
+                while (j < t_.size() && name_char(t_[j])) ++j;
+                out += value_of(t_.substr(pos + 1, j - pos - 1));
+                pos = j;
+            } else {
+                invalid();
+            }
+        }
+        if (in_braces) invalid();  // unclosed
+        return out;
+    }
+
+    // Past a default that is not used, to its closing '}' (left at pos); $$ and nested ${ counted.
+    void skip(size_t& pos) const {
+        int depth = 1;
+        for (; pos < t_.size(); ++pos) {
+            if (t_[pos] == '$' && pos + 1 < t_.size() && (t_[pos + 1] == '$' || t_[pos + 1] == '{')) {
+                if (t_[pos + 1] == '{') ++depth;
+                ++pos;
+            } else if (t_[pos] == '}' && --depth == 0) {
+                return;
+            }
+        }
+        invalid();
+    }
+
+    // After "${": the expression's value; pos ends past its '}'.
+    std::string braced(size_t& pos, int depth) {
+        if (depth > kMaxNesting)
+            throw InterpolationError("interpolation nested more than " + std::to_string(kMaxNesting) + " levels deep");
+        size_t start = pos;
+        if (pos >= t_.size() || !name_start(t_[pos])) invalid();
+        while (pos < t_.size() && name_char(t_[pos])) ++pos;
+        std::string name = t_.substr(start, pos - start);
+        if (pos >= t_.size()) invalid();
+        auto value = lookup_(name);
+        if (t_[pos] == '}') {
+            ++pos;
+            if (!value && on_unset_) on_unset_(name);
+            return value.value_or("");
+        }
+        bool colon = t_[pos] == ':';
+        if (colon) ++pos;
+        if (pos >= t_.size()) invalid();
+        char op = t_[pos++];
+        if (op != '-' && op != '?' && op != '+') invalid();
+        bool unset_or_empty = !value || (colon && value->empty());
+        bool use_arg = op == '+' ? !unset_or_empty : unset_or_empty;
+        std::string arg;
+        if (use_arg)
+            arg = until(pos, true, depth);
+        else
+            skip(pos);
+        ++pos;  // the closing '}'
+        switch (op) {
+            case '-':
+                return unset_or_empty ? arg : *value;
+            case '?':
+                if (unset_or_empty)
+                    throw InterpolationError("required variable " + name + " is missing a value" + (arg.empty() ? "" : ": " + arg));
+                return *value;
+            default:  // '+'
+                return unset_or_empty ? "" : arg;
         }
     }
-    return std::string::npos;
-}
 
-std::string braced(const std::string& expr, const std::string& text, const Lookup& lookup) {
-    size_t i = 0;
-    if (expr.empty() || !name_start(expr[0])) invalid(text);
-    while (i < expr.size() && name_char(expr[i])) ++i;
-    std::string name = expr.substr(0, i);
-    auto value = lookup(name);
-    if (i == expr.size()) return value.value_or("");
-    bool colon = expr[i] == ':';
-    if (colon) ++i;
-    if (i >= expr.size()) invalid(text);
-    char op = expr[i];
-    std::string arg = expr.substr(i + 1);
-    bool unset_or_empty = !value || (colon && value->empty());
-    switch (op) {
-        case '-':
-            return unset_or_empty ? interpolate(arg, lookup) : *value;
-        case '?':
-            if (unset_or_empty)
-                throw InterpolationError("required variable " + name + " is missing a value" +
-                                         (arg.empty() ? "" : ": " + interpolate(arg, lookup)));
-            return *value;
-        case '+':
-            return unset_or_empty ? "" : interpolate(arg, lookup);
-        default:
-            invalid(text);
-    }
-}
+    const std::string& t_;
+    const Lookup& lookup_;
+    const UnsetHook& on_unset_;
+};
 
 }  // namespace
 
-std::string interpolate(const std::string& text, const Lookup& lookup) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '$') {
-            out.push_back(text[i]);
-            continue;
-        }
-        if (i + 1 >= text.size()) invalid(text);
-        char next = text[i + 1];
-        if (next == '$') {
-            out.push_back('$');
-            ++i;
-        } else if (next == '{') {
-            size_t end = matching_brace(text, i + 2);
-            if (end == std::string::npos) invalid(text);
-            out += braced(text.substr(i + 2, end - i - 2), text, lookup);
-            i = end;
-        } else if (name_start(next)) {
-            size_t j = i + 1;
-            while (j < text.size() && name_char(text[j])) ++j;
-            out += lookup(text.substr(i + 1, j - i - 1)).value_or("");
-            i = j - 1;
-        } else {
-            invalid(text);
-        }
-    }
-    return out;
+std::string interpolate(const std::string& text, const Lookup& lookup, const UnsetHook& on_unset) {
+    return Interpolation(text, lookup, on_unset).run();
 }
 
 namespace {
@@ -127,12 +176,13 @@ void type_substituted(Node& node, const std::vector<Step>& steps) {
     if (lower == "n" || lower == "no" || lower == "off" || lower == "false") node.scalar = "false";
 }
 
-void interpolate_node(Node& node, const Lookup& lookup, const std::string& prefix, std::vector<Step>& steps) {
+void interpolate_node(Node& node, const Lookup& lookup, const UnsetHook& on_unset, const std::string& prefix,
+                      std::vector<Step>& steps) {
     switch (node.kind) {
         case Node::Kind::Scalar:
             if (node.scalar.find('$') == std::string::npos) return;
             try {
-                node.scalar = interpolate(node.scalar, lookup);
+                node.scalar = interpolate(node.scalar, lookup, on_unset);
             } catch (const InterpolationError& e) {
                 fail(node, path_text(prefix, steps), e.what());
             }
@@ -141,14 +191,14 @@ void interpolate_node(Node& node, const Lookup& lookup, const std::string& prefi
         case Node::Kind::Seq:
             for (size_t i = 0; i < node.items.size(); ++i) {
                 steps.push_back({nullptr, i});
-                interpolate_node(node.items[i], lookup, prefix, steps);
+                interpolate_node(node.items[i], lookup, on_unset, prefix, steps);
                 steps.pop_back();
             }
             return;
         case Node::Kind::Map:
             for (auto& [k, v] : node.fields) {
                 steps.push_back({&k, 0});
-                interpolate_node(v, lookup, prefix, steps);
+                interpolate_node(v, lookup, on_unset, prefix, steps);
                 steps.pop_back();
             }
             return;
@@ -165,8 +215,13 @@ void interpolate_tree(Node& node, const std::map<std::string, std::string>& env,
         if (it == env.end()) return std::nullopt;
         return it->second;
     };
+    // compose's words, so that scripts and people see what they know from it
+    std::set<std::string> warned;
+    UnsetHook on_unset = [&warned](const std::string& name) {
+        if (warned.insert(name).second) log::warn("The \"{}\" variable is not set. Defaulting to a blank string.", name);
+    };
     std::vector<Step> steps;
-    interpolate_node(node, lookup, path, steps);
+    interpolate_node(node, lookup, on_unset, path, steps);
 }
 
 }  // namespace berth::compose::load

@@ -19,9 +19,13 @@ struct InterpolationError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-std::string interpolate(const std::string& text, const Lookup& lookup);
+// Called with the name of a variable substituted bare ($X, ${X}) that is not set.
+using UnsetHook = std::function<void(const std::string&)>;
 
-// Every scalar value (not keys) of the tree, in place; errors name file:line and the key path.
+std::string interpolate(const std::string& text, const Lookup& lookup, const UnsetHook& on_unset = {});
+
+// Every scalar value (not keys) of the tree, in place; errors name file:line and the key path. A
+// bare variable that is not set gets compose's warning, once per variable and tree.
 void interpolate_tree(Node& node, const std::map<std::string, std::string>& env, const std::string& path = "");
 
 }  // namespace berth::compose::load

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/error.hpp"
+#include "base/name_limits.hpp"
 #include "compose/load/discovery.hpp"
 #include "compose/load/document.hpp"
 #include "compose/load/dotenv.hpp"
@@ -198,7 +199,7 @@ std::string project_name(const LoadOptions& opts, const Node& doc, const std::ma
     // Given names must already be valid (compose-go's WithName); only a directory name is normalized.
     auto checked = [](const std::string& n) {
         if (normalize_project_name(n) != n)
-            throw UserError("invalid project name \"" + n +
+            throw UserError("invalid project name \"" + shown_name(n) +
                             "\": must contain only lowercase letters, digits, dashes and underscores, and start with "
                             "a letter or digit");
         return n;
@@ -243,6 +244,7 @@ RawProject load_raw(const LoadOptions& opts) {
     DocumentContext ctx;
     ctx.env = env;
     ctx.interpolate = opts.interpolate;
+    ctx.resolve_paths = opts.resolve_paths;
     ctx.home = env.count("HOME") ? env.at("HOME") : "/root";
     ctx.stdin_content = opts.stdin_content;
     ctx.stdin_given = !opts.stdin_content.empty();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -136,10 +137,14 @@ private:
         return {file_, m->line + 1, m->column + 1};
     }
 
-    static std::string text(fy_token* t) {
+    // A token libfyaml cannot format (its length estimate and its text disagree, seen with long
+    // runs of '' in a quoted scalar) is an error at the value, never an empty string.
+    static std::string text(fy_token* t, const Node& at) {
+        if (!t) return {};
         size_t len = 0;
-        const char* s = t ? fy_token_get_text(t, &len) : nullptr;
-        return s ? std::string(s, len) : std::string();
+        const char* s = fy_token_get_text(t, &len);
+        if (!s) fail(at, "", "this value cannot be read (the YAML parser could not format it)");
+        return std::string(s, len);
     }
 
     static std::string tag(fy_event* e) {
@@ -165,7 +170,7 @@ private:
         const size_t values_before = values_;
         if (++values_ > kMaxValues) too_many(n);
         if (e->type == FYET_ALIAS) {
-            std::string name = text(fy_event_get_token(e.get()));
+            std::string name = text(fy_event_get_token(e.get()), n);
             auto it = anchors_.find(name);
             if (it == anchors_.end()) fail(n, "", "unknown anchor \"" + name + "\"");
             values_ += it->second.second;
@@ -184,7 +189,7 @@ private:
                 // libfyaml marks a quoted scalar's first character; errors point at its opening quote
                 if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && n.mark.column > 1) --n.mark.column;
                 const bool str_tag = t == "!!str" || t == "tag:yaml.org,2002:str";
-                n.scalar = text(e->scalar.value);
+                n.scalar = text(e->scalar.value, n);
                 n.quoted = !plain || str_tag;
                 if (plain && !str_tag && !as_key &&
                     (n.scalar.empty() || n.scalar == "~" || n.scalar == "null" || n.scalar == "Null" || n.scalar == "NULL")) {
@@ -209,15 +214,29 @@ private:
             default:
                 fail(n, "", "unexpected YAML event");
         }
-        if (fy_token* anchor = fy_event_get_anchor_token(e.get())) anchors_[text(anchor)] = {n, values_ - values_before};
+        if (fy_token* anchor = fy_event_get_anchor_token(e.get())) anchors_[text(anchor, n)] = {n, values_ - values_before};
         return n;
     }
 
     void map_entries(Node& n) {
         std::vector<Node> merges;
+        // Keys seen, once the map is past a few: a linear search per key made a 20 000-service
+        // file take seconds and an 80 000-service one a minute.
+        std::unordered_map<std::string, size_t> index;
+        auto find = [&](const std::string& key) -> const Node* {
+            if (index.empty() && n.fields.size() < kIndexFrom) return n.find(key);
+            if (index.empty())
+                for (size_t i = 0; i < n.fields.size(); ++i) index.emplace(n.fields[i].first, i);
+            auto it = index.find(key);
+            return it == index.end() ? nullptr : &n.fields[it->second].second;
+        };
+        auto add = [&](std::string key, Node value) {
+            if (!index.empty()) index.emplace(key, n.fields.size());
+            n.fields.emplace_back(std::move(key), std::move(value));
+        };
         for (Event k = next(); k->type != FYET_MAPPING_END; k = next()) {
             const bool merge_key = k->type == FYET_SCALAR && fy_token_scalar_style(k->scalar.value) == FYSS_PLAIN &&
-                                   !fy_event_get_tag_token(k.get()) && text(k->scalar.value) == "<<";
+                                   !fy_event_get_tag_token(k.get()) && text(k->scalar.value, n) == "<<";
             Node key = node(std::move(k), true);
             if (!key.is_scalar()) fail(key, "", "mapping keys must be strings");
             Node value = node(next());
@@ -225,17 +244,17 @@ private:
                 merges.push_back(std::move(value));
                 continue;
             }
-            if (const Node* prev = n.find(key.scalar))
+            if (const Node* prev = find(key.scalar))
                 throw ConfigError(key.mark, key.scalar,
                                   "mapping key \"" + key.scalar + "\" already defined at line " + std::to_string(prev->mark.line));
             if (value.is_null() && value.mark.line == 0) value.mark = key.mark;
-            n.fields.emplace_back(std::move(key.scalar), std::move(value));
+            add(std::move(key.scalar), std::move(value));
         }
         // `<<: *a` or `<<: [*a, *b]`: keys the map does not set itself come from the sources, in order.
-        auto merge = [&n](Node& source) {
+        auto merge = [&](Node& source) {
             if (!source.is_map()) fail(source, "<<", "merge key needs a mapping or a list of mappings");
             for (auto& [k, v] : source.fields)
-                if (!n.has(k)) n.fields.emplace_back(std::move(k), std::move(v));
+                if (!find(k)) add(std::move(k), std::move(v));
         };
         for (Node& m : merges) {
             if (!m.is_seq()) {
@@ -252,6 +271,7 @@ private:
     std::unique_ptr<fy_parser, ParserFree> parser_;
     std::map<std::string, std::pair<Node, size_t>> anchors_;  // and how many values each holds
     static constexpr int kMaxDepth = 1000;
+    static constexpr size_t kIndexFrom = 16;  // keys in a map before map_entries indexes them
     static constexpr size_t kMaxValues = 10'000'000;  // a 100 MB project file holds about 2 million
     static constexpr size_t kMaxAliased = 1'000'000;  // values copied by aliases (real files: hundreds)
     int depth_ = 0;

@@ -1,5 +1,6 @@
 #include "compose/normalize/normalize.hpp"
 
+#include "base/name_limits.hpp"
 #include "compose/graph.hpp"
 #include "compose/normalize/service.hpp"
 #include "compose/normalize/values.hpp"
@@ -132,7 +133,12 @@ Project normalize(const RawProject& raw) {
     for (const auto& [k, v] : doc.find("volumes")->fields) p.volumes[k] = volume(p.name, k, v);
     for (const auto& [k, v] : doc.find("secrets")->fields) p.secrets[k] = file_object(p.name, "secrets", k, v);
     for (const auto& [k, v] : doc.find("configs")->fields) p.configs[k] = file_object(p.name, "configs", k, v);
-    for (const auto& [k, v] : doc.find("services")->fields) p.services[k] = norm::service(k, v, raw.environment);
+    for (const auto& [k, v] : doc.find("services")->fields) {
+        if (k.size() > kMaxNameLength)
+            fail(v, "services", "service name \"" + shown_name(k) + "\" is longer than " + std::to_string(kMaxNameLength) +
+                                    " characters");
+        p.services[k] = norm::service(k, v, raw.environment);
+    }
     for (const auto& [k, v] : raw.disabled_services.fields) p.disabled_services[k] = norm::service(k, v, raw.environment);
     // A service with no networks and no network_mode joins the project's `default` network.
     // Naming `default` explicitly (`networks: [default]`) joins the same implicit network.

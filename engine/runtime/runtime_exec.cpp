@@ -15,6 +15,7 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "base/human_duration.hpp"
 #include "base/unique_fd.hpp"
 #include "engine/monitor/sealed_exec.hpp"
 #include "engine/runtime/capabilities.hpp"
@@ -221,6 +222,11 @@ std::vector<std::vector<std::string>> Runtime::top(const std::string& name_or_id
   if (!info.running()) throw UserError("container " + info.name + " is not running");
   std::vector<std::vector<std::string>> rows = {{"UID", "PID", "PPID", "STIME", "TIME", "CMD"}};
   long ticks = ::sysconf(_SC_CLK_TCK);
+  // STIME as ps -ef prints it: the boot time (btime of /proc/stat) plus the start in ticks.
+  long boot = 0;
+  if (auto st = try_read_file("/proc/stat"); st)
+    if (auto p = st->find("\nbtime "); p != std::string::npos) boot = std::stol(st->substr(p + 7));
+  std::time_t now = std::time(nullptr);
   for (int pid : Cgroup::for_container(info.id)->pids()) {
     std::string dir = "/proc/" + std::to_string(pid);
     auto stat = try_read_file(dir + "/stat");
@@ -247,7 +253,7 @@ std::vector<std::vector<std::string>> Runtime::top(const std::string& name_or_id
     while (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
     if (cmd.empty()) cmd = "[" + stat->substr(stat->find('(') + 1, stat->rfind(')') - stat->find('(') - 1) + "]";
     long start_s = std::stol(f[19]) / ticks;
-    rows.push_back({uid, std::to_string(pid), f[1], std::to_string(start_s), tbuf, cmd});
+    rows.push_back({uid, std::to_string(pid), f[1], ps_start_time(boot + start_s, now), tbuf, cmd});
   }
   return rows;
 }

@@ -26,6 +26,7 @@
 #include "engine/runtime/init_spec_builder.hpp"
 #include "engine/runtime/runtime.hpp"
 #include "engine/runtime/runtime_internal.hpp"
+#include "engine/runtime/signal_disposition.hpp"
 #include "engine/runtime/spec_json.hpp"
 
 extern char** environ;
@@ -240,8 +241,14 @@ void Runtime::stop(const std::string& name_or_id, std::optional<std::chrono::sec
     UniqueFd fd = pidfd_for(f, info.pid);
     if (fd) {
       int sig = parse_signal(info.spec.stop_signal);
-      if (timeout.count() > 0) ::syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0);
-      if (timeout.count() == 0 || !wait_pidfd(fd.get(), timeout)) {
+      bool discarded = timeout.count() > 0 && init_discards_signal(info.pid, sig);
+      if (discarded)
+        log::debug("container {}: its PID 1 has no handler for {}, which the kernel discards for the init of a pid "
+                   "namespace; killing it now instead of waiting {}s",
+                   info.name, info.spec.stop_signal, timeout.count());
+      else if (timeout.count() > 0)
+        ::syscall(SYS_pidfd_send_signal, fd.get(), sig, nullptr, 0);
+      if (timeout.count() == 0 || discarded || !wait_pidfd(fd.get(), timeout)) {
         ::syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
         wait_pidfd(fd.get(), std::chrono::seconds(10));
       }

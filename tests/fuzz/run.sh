@@ -43,6 +43,7 @@ PY
 echo '{"services":{"web":{"image":"x","ports":["80:80"]}}}' > "$work/corpus-schema/seed-min.json"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/tests/fuzz/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 status=0
 "$build/tests/fuzz/fuzz_compose_loader" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "tests/support/runtime_fixture.hpp"
+#include "tests/support/test_image.hpp"
 
 namespace berth::test {
 namespace {
@@ -113,6 +114,28 @@ TEST_F(RuntimeLifecycle, StopKillsAfterTheGracePeriodWhenSigtermIsIgnored) {
   ASSERT_EQ(berth("container stop -t 10 " + polite, &out), 0) << out;
   EXPECT_LT(Clock::now() - t0, seconds(5));
   EXPECT_EQ(inspect(polite)["State"].value("ExitCode", 0), 143);
+}
+
+// Without an init, PID 1 is the command: one with no SIGTERM handler (sleep) never receives the
+// signal (the kernel discards it for a namespace's init), so stop kills it at once instead of
+// waiting the grace period; one with a handler still gets SIGTERM and ends on its own.
+TEST_F(RuntimeLifecycle, StopKillsAtOnceAPid1ThatCannotReceiveTheSignal) {
+  std::string deaf = run_detached("", "sleep 300");
+  ASSERT_FALSE(deaf.empty());
+  auto t0 = Clock::now();
+  std::string out;
+  ASSERT_EQ(berth("--debug container stop -t 10 " + deaf, &out), 0) << out;
+  EXPECT_LT(Clock::now() - t0, seconds(3));
+  EXPECT_NE(out.find("no handler for SIGTERM"), std::string::npos) << out;
+  EXPECT_EQ(inspect(deaf)["State"].value("ExitCode", 0), 137);
+
+  std::string handles = run_detached("", "sh -c " + quote("trap 'exit 7' TERM; while true; do sleep 0.1; done"));
+  ASSERT_FALSE(handles.empty());
+  std::string caught = "grep -q '^SigCgt:.*[4-7c-f]...$' /proc/" + std::to_string(inspect(handles)["State"].value("Pid", 0)) + "/status";
+  for (int i = 0; i < 100 && run_command(caught) != 0; ++i)
+    std::this_thread::sleep_for(milliseconds(20));  // until the shell has set its trap (bit 15)
+  ASSERT_EQ(berth("container stop -t 10 " + handles, &out), 0) << out;
+  EXPECT_EQ(inspect(handles)["State"].value("ExitCode", 0), 7);
 }
 
 TEST_F(RuntimeLifecycle, KillSendsTheGivenSignal) {

@@ -61,4 +61,11 @@ TEST(ProjectName, Normalized) {
     EXPECT_EQ(normalize_project_name("My.App_1-x"), "myapp_1-x");
     EXPECT_EQ(normalize_project_name("__abc"), "abc");
     EXPECT_THROW(normalize_project_name("..."), berth::UserError);
+    EXPECT_EQ(normalize_project_name(std::string(128, 'a')), std::string(128, 'a'));
+    try {
+        normalize_project_name(std::string(10000, 'a'));
+        FAIL();
+    } catch (const berth::UserError& e) {
+        EXPECT_EQ(std::string(e.what()), "invalid project name \"" + std::string(40, 'a') + "... (10000 characters)\": longer than 128 characters");
+    }
 }

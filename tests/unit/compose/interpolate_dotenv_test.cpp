@@ -41,6 +41,43 @@ TEST(Interpolate, ErrorsSayWhat) {
     EXPECT_THROW(interpolate("${1BAD}", env), InterpolationError);
 }
 
+// A default that is not used is not read (compose neither), but it still has to be closed; a
+// '{' alone opens nothing, a '}' after the closing one is text.
+TEST(Interpolate, DefaultsAreReadOnlyWhenUsed) {
+    auto env = env_of({{"SET", "v"}, {"EMPTY", ""}});
+    EXPECT_EQ(interpolate("${SET:-$}", env), "v");
+    EXPECT_EQ(interpolate("${SET:?${NOPE:-x}$$}", env), "v");
+    EXPECT_EQ(interpolate("${UNSET:-{x}}", env), "{x}");
+    EXPECT_EQ(interpolate("${UNSET:-a$$b}c}", env), "a$bc}");
+    EXPECT_EQ(interpolate("${EMPTY:+${SET}}|${SET:+[$SET]}", env), "|[v]");
+    EXPECT_THROW(interpolate("${SET:-${UNCLOSED}", env), InterpolationError);
+    EXPECT_THROW(interpolate("${UNSET:-$}", env), InterpolationError);
+    EXPECT_THROW(interpolate("${SET:}", env), InterpolationError);
+    EXPECT_THROW(interpolate("${SET x}", env), InterpolationError);
+}
+
+// Time and memory grow with the text, not with its square; nesting has a bound.
+TEST(Interpolate, NestingIsLinearAndBounded) {
+    auto env = env_of({{"SET", "v"}});
+    auto nested = [](int depth, const std::string& name) {
+        std::string s;
+        for (int i = 0; i < depth; ++i) s += "${" + name + ":-";
+        s += "x";
+        return s + std::string(depth, '}');
+    };
+    EXPECT_EQ(interpolate(nested(100, "UNSET"), env), "x");
+    EXPECT_EQ(interpolate(nested(100000, "SET"), env), "v");  // skipped: scanned once
+    try {
+        interpolate(nested(101, "UNSET"), env);
+        FAIL();
+    } catch (const InterpolationError& e) {
+        EXPECT_STREQ(e.what(), "interpolation nested more than 100 levels deep");
+    }
+    std::string wide;
+    for (int i = 0; i < 100000; ++i) wide += "${UNSET:-a}";
+    EXPECT_EQ(interpolate(wide, env), std::string(100000, 'a'));
+}
+
 TEST(Interpolate, TreeErrorNamesFileLineAndKey) {
     Node doc = read_yaml("services:\n  web:\n    image: \"x:${TAG:?no tag}\"\n", "/p/compose.yaml");
     try {

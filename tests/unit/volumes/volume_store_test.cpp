@@ -75,8 +75,11 @@ TEST_F(VolumeStoreTest, RemoveDeletesContentAndRecord) {
 TEST_F(VolumeStoreTest, RejectsBadNamesDriversAndMissingBindDevices) {
   VolumeStore store(paths_);
   VolumeCreate bad;
-  bad.name = "-x";
-  EXPECT_THROW(store.ensure(bad), berth::UserError);
+  for (const std::string& name : std::vector<std::string>{"-x", "../../escape", "a/b", "a\nb", std::string(129, 'v')}) {
+    bad.name = name;
+    EXPECT_THROW(store.ensure(bad), berth::UserError) << name;
+  }
+  EXPECT_TRUE(valid_volume_name(std::string(128, 'v')));
   VolumeCreate drv;
   drv.name = "x";
   drv.driver = "nfs-plugin";

@@ -27,6 +27,8 @@ struct GlobalOptions {
   bool debug = false;                        // --debug
   std::string progress = "auto";             // --progress
   bool no_ansi = false;
+  std::string ansi = "auto";                 // --ansi never|always|auto (COMPOSE_ANSI)
+  bool dry_run = false;                      // --dry-run: print the plan, change nothing
 
   StatePaths state() const { return StatePaths::resolve(root); }
 };

@@ -5,6 +5,8 @@
 
 #include "base/error.hpp"
 #include "cli/compose_project.hpp"
+#include "cli/dry_run.hpp"
+#include "cli/project_options.hpp"
 #include "compose/orchestrate/labels.hpp"
 
 namespace berth::cli {
@@ -31,12 +33,17 @@ const CommandRegistration create_reg(13, {"create"}, [](CLI::App& app, Context& 
       compose::orchestrate::UpOptions o;
       o.services = *services;
       o.no_start = true;
-      o.remove_orphans = *remove_orphans;
+      o.remove_orphans = *remove_orphans || compose_env_bool("COMPOSE_REMOVE_ORPHANS").value_or(false);
+      o.ignore_orphans = compose_env_bool("COMPOSE_IGNORE_ORPHANS").value_or(false);
       o.parallel = ctx.global.parallel;
       o.recreate = *force ? compose::orchestrate::RecreatePolicy::Force
                    : *no_recreate ? compose::orchestrate::RecreatePolicy::Never
                                   : compose::orchestrate::RecreatePolicy::Diverged;
       o.scale = parse_scale(*scale);
+      if (ctx.global.dry_run) {
+        dry_run::up(ctx, p, o);
+        return 0;
+      }
       if (!ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).up(o))
         fmt::print(stderr, "Project {} is up to date: nothing to do\n", p.name);
       return 0;
@@ -57,6 +64,10 @@ const CommandRegistration rm_reg(14, {"rm"}, [](CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, services, stop, volumes] {
     ctx.action = [&ctx, services, stop, volumes] {
       compose::Project p = load_project_or_labels(ctx);
+      if (ctx.global.dry_run) {
+        dry_run::containers(ctx, p, *services, "rm", *stop);
+        return 0;
+      }
       auto removed = ProjectRuntime(ctx.global.state(), p, progress_printer(ctx)).remove(*services, *stop, *volumes, std::nullopt);
       if (removed.empty()) fmt::print(stderr, "No stopped containers\n");
       return 0;

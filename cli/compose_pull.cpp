@@ -5,6 +5,7 @@
 
 #include "base/error.hpp"
 #include "cli/compose_project.hpp"
+#include "cli/dry_run.hpp"
 #include "compose/graph.hpp"
 #include "engine/image/image_store.hpp"
 
@@ -37,6 +38,10 @@ int run_pull(const Context& ctx, const PullFlags& f) {
     if (policy == "never" || policy == "build") continue;
     if ((policy == "missing" || policy == "if_not_present") && store.find(s.image)) continue;
     if (std::find(refs.begin(), refs.end(), s.image) == refs.end()) refs.push_back(s.image);
+  }
+  if (ctx.global.dry_run) {
+    dry_run::pull(ctx, refs);
+    return 0;
   }
   compose::orchestrate::ProjectRuntime pr(ctx.global.state(), p,
                                           f.quiet ? compose::orchestrate::Progress{} : progress_printer(ctx));

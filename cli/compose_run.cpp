@@ -22,9 +22,9 @@ using compose::orchestrate::RunOptions;
 
 struct RunFlags {
   bool detach = false, rm = false, no_deps = false, service_ports = false, no_tty = false, tty = false;
-  bool interactive = true;
-  std::string entrypoint, workdir, user, name;
-  std::vector<std::string> env, volumes, publish, labels, args;
+  bool interactive = true, use_aliases = false;
+  std::string entrypoint, workdir, user, name, pull;
+  std::vector<std::string> env, volumes, publish, labels, args, cap_add, cap_drop;
 };
 
 compose::Node scalar_seq(const std::vector<std::string>& items) {
@@ -72,6 +72,10 @@ int run_oneoff(const Context& ctx, const RunFlags& f) {
   o.working_dir = f.workdir;
   o.user = f.user;
   o.name = f.name;
+  o.use_aliases = f.use_aliases;
+  o.cap_add = f.cap_add;
+  o.cap_drop = f.cap_drop;
+  o.pull = f.pull;
   for (const auto& l : f.labels) {
     auto eq = l.find('=');
     if (eq == std::string::npos || eq == 0) throw UserError("bad --label \"" + l + "\": expected KEY=VALUE");
@@ -116,6 +120,11 @@ const CommandRegistration run_reg(16, {"run"}, [](CLI::App& app, Context& ctx) {
   cmd->add_option("-w,--workdir", f->workdir, "Working directory");
   cmd->add_option("-u,--user", f->user, "User (name|uid[:gid])");
   cmd->add_option("--name", f->name, "Container name");
+  cmd->add_flag("--use-aliases", f->use_aliases, "Use the service's network aliases (and name) for the container too");
+  cmd->add_option("--cap-add", f->cap_add, "Add a Linux capability");
+  cmd->add_option("--cap-drop", f->cap_drop, "Drop a Linux capability");
+  cmd->add_option("--pull", f->pull, "Pull the image before running: always, missing, never, build")
+      ->check(CLI::IsMember({"always", "missing", "never", "build"}));
   cmd->add_option("args", f->args, "SERVICE [COMMAND [ARG...]]")->required();
   cmd->positionals_at_end();  // SERVICE ends the options: `sh -c ...` belongs to the command
   cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return run_oneoff(ctx, *f); }; });

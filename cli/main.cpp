@@ -12,6 +12,7 @@
 #include "cli/command.hpp"
 #include "cli/compose_test.hpp"
 #include "cli/hidden_modes.hpp"
+#include "cli/project_options.hpp"
 #include "engine/monitor/sealed_exec.hpp"
 
 namespace {
@@ -75,6 +76,8 @@ int main(int argc, char** argv) {
   app.add_option("--progress", g.progress, "Progress output: auto, tty, plain, quiet")
       ->check(CLI::IsMember({"auto", "tty", "plain", "quiet", "json"}));
   app.add_flag("--ansi-never,--no-ansi", g.no_ansi, "Do not print ANSI control characters");
+  app.add_option("--ansi", g.ansi, "Control characters: never, always, auto")->check(CLI::IsMember({"never", "always", "auto"}));
+  app.add_flag("--dry-run", g.dry_run, "Print what the command would do and change nothing");
   app.add_flag("--debug", g.debug, "Show debug logging");
   berth::cli::register_commands(app, ctx, argc, argv);
   argc = berth::cli::set_aside_test_command(app, argc, argv);  // `berth test ... -- CMD`
@@ -99,6 +102,12 @@ int main(int argc, char** argv) {
   }
 
   berth::log::init(g.debug);
+  try {  // COMPOSE_* variables for what the command line left unsaid; --dry-run where berth has it
+    berth::cli::apply_compose_environment(app, g);
+  } catch (const std::exception& e) {
+    say_error(berth::describe(e));
+    return berth::exit_code_for(e);
+  }
   if (!ctx.action) {
     say_error("no command given\nRun 'berth --help' for usage.");
     return 1;

@@ -229,7 +229,15 @@ RawProject load_raw(const LoadOptions& opts) {
 
     std::vector<std::string> env_files;
     for (const auto& f : opts.env_files) env_files.push_back((fs::path(f).is_absolute() ? fs::path(f) : cwd / f).string());
-    if (opts.env_files.empty() && fs::is_regular_file(project_dir / ".env")) env_files.push_back((project_dir / ".env").string());
+    // COMPOSE_DISABLE_ENV_FILE (a true value, as compose parses it) keeps the project's .env out.
+    auto dotenv_off = [&] {
+        auto it = env.find("COMPOSE_DISABLE_ENV_FILE");
+        if (it == env.end()) return false;
+        const std::string& v = it->second;
+        return v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True";
+    };
+    if (opts.env_files.empty() && !dotenv_off() && fs::is_regular_file(project_dir / ".env"))
+        env_files.push_back((project_dir / ".env").string());
     add_env_files(env, env_files);
     raw.environment = env;
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
@@ -82,6 +83,8 @@ struct ProjectRuntime::Impl {
   std::vector<std::string> made_networks;
   std::mutex image_mutex;
   std::map<std::string, engine::Image> image_cache;  // image() lookups of this run, by reference
+  // The service's name and aliases in DNS: a one-off (`run`) has them only with --use-aliases.
+  bool service_aliases = true;
 
   explicit Impl(ProjectRuntime& s)
       : self(s), p(s.project_), images(s.paths_), volumes(s.paths_), networks(s.paths_) {}
@@ -336,9 +339,12 @@ struct ProjectRuntime::Impl {
       r.container_id = id;
       r.container_name = name;
       r.netns_path = info.netns_path.string();
-      r.dns_names = {s.name, name};
+      r.dns_names = {name};
+      if (service_aliases) {
+        r.dns_names.push_back(s.name);
+        r.dns_names.insert(r.dns_names.end(), sn.aliases.begin(), sn.aliases.end());
+      }
       if (!s.hostname.empty()) r.dns_names.push_back(s.hostname);
-      r.dns_names.insert(r.dns_names.end(), sn.aliases.begin(), sn.aliases.end());
       for (const auto& l : s.links)
         if (l.alias != l.service) r.link_aliases.emplace_back(l.alias, l.service);
       for (const auto& l : s.external_links) r.link_aliases.emplace_back(l.alias, l.service);
@@ -444,11 +450,11 @@ struct ProjectRuntime::Impl {
           ContainerInfo old = self.runtime_.inspect(a.existing_id);
           std::map<std::string, std::string> anon;
           for (const auto& m : old.spec.mounts)
-            if (m.type == engine::MountSpec::Type::VolumeDir)
+            if (m.type == engine::MountSpec::Type::VolumeDir && !opts.renew_anon_volumes)
               for (const auto& v : volumes.list())
                 if (v.anonymous() && v.source() == fs::path(m.source)) anon[m.target] = v.name;
           say("Container " + a.name, "Recreate");
-          remove_container(old, opts.timeout, false);
+          remove_container(old, opts.timeout, opts.renew_anon_volumes);  // -V: the old anonymous volumes go
           id = create_container(s, a.number, a.name, hashes.at(s.name), anon);
           say("Container " + a.name, "Recreated");
           break;
@@ -573,14 +579,14 @@ FileLock ProjectRuntime::lock_project() const {
 // Builds what has `build:` and is missing (or asked for), pulls what the others' pull_policy asks
 // for: always, or when missing (not with never). An image several services share is made once.
 void ProjectRuntime::ensure_images(const std::set<std::string>& services, int parallel, bool build, bool no_build,
-                                   const BuildFlags& flags) {
+                                   const BuildFlags& flags, const std::string& pull, bool quiet_pull) {
   engine::ImageStore images(paths_);
   std::vector<std::string> to_pull;
   std::set<std::string> built;
   for (const auto& name : services) {
     const Service& s = project_.services.at(name);
     const std::string ref = service_image(project_, s);
-    const std::string& policy = s.pull_policy;
+    const std::string& policy = pull.empty() ? s.pull_policy : pull;
     bool have = images.find(ref).has_value();
     if (s.build) {
       if (built.count(ref)) continue;
@@ -598,10 +604,19 @@ void ProjectRuntime::ensure_images(const std::set<std::string>& services, int pa
     if (policy == "always" || (!have && policy != "never")) {
       if (std::find(to_pull.begin(), to_pull.end(), ref) == to_pull.end()) to_pull.push_back(ref);
     } else if (!have) {
-      throw UserError("service " + name + ": image " + ref + " not found and pull_policy is never");
+      throw UserError("service " + name + ": image " + ref + " not found and " +
+                      (pull.empty() ? "pull_policy is never" : "--pull is " + pull));
     }
   }
-  pull_images(to_pull, parallel, true);
+  if (!quiet_pull) return pull_images(to_pull, parallel, true);
+  Progress shown = std::exchange(progress_, {});  // --quiet-pull: the pulls say nothing
+  try {
+    pull_images(to_pull, parallel, true);
+  } catch (...) {
+    progress_ = std::move(shown);
+    throw;
+  }
+  progress_ = std::move(shown);
 }
 
 void ProjectRuntime::build(const std::vector<std::string>& services, const BuildFlags& flags) {
@@ -613,20 +628,52 @@ void ProjectRuntime::build(const std::vector<std::string>& services, const Build
   }
 }
 
+namespace {
+PlanOptions plan_options(const UpOptions& opts, const std::set<std::string>& selected) {
+  PlanOptions po;
+  po.services = selected;
+  po.recreate = opts.recreate;
+  if (opts.always_recreate_deps) po.recreate_dependencies = RecreatePolicy::Force;
+  po.named = opts.services.empty() ? selected : std::set<std::string>(opts.services.begin(), opts.services.end());
+  po.scale = opts.scale;
+  po.remove_orphans = opts.remove_orphans;
+  return po;
+}
+}  // namespace
+
+Plan ProjectRuntime::plan_up(const UpOptions& opts) {
+  Impl impl(*this);
+  DependencyGraph graph(project_);
+  std::set<std::string> selected = graph.select(opts.services, !opts.no_deps);
+  PlanOptions po = plan_options(opts, selected);
+  // An image not there yet has no id: its containers are planned as changed, as they would be.
+  for (const auto& name : selected) {
+    const Service& s = project_.services.at(name);
+    po.hashes[name] = impl.images.find(service_image(project_, s)) ? impl.desired_hash(s) : "";
+  }
+  return convergence_plan(project_, graph, impl.actual(), po);
+}
+
+void ProjectRuntime::wait_ready(const std::vector<std::string>& services, std::chrono::seconds timeout) {
+  std::vector<std::string> names = services;
+  if (names.empty())
+    for (const auto& [name, _] : project_.services) names.push_back(name);
+  Impl(*this).wait_running(names, timeout);
+}
+
 bool ProjectRuntime::up(const UpOptions& opts) {
   Impl impl(*this);
   DependencyGraph graph(project_);
   std::set<std::string> selected = graph.select(opts.services, !opts.no_deps);
-  PlanOptions po;
-  po.services = selected;
-  po.recreate = opts.recreate;
-  po.named = opts.services.empty() ? selected : std::set<std::string>(opts.services.begin(), opts.services.end());
-  po.scale = opts.scale;
-  po.remove_orphans = opts.remove_orphans;
+  PlanOptions po = plan_options(opts, selected);
   auto lock = lock_project();
-  ensure_images(selected, opts.parallel, opts.build, opts.no_build, opts.build_flags);
+  ensure_images(selected, opts.parallel, opts.build, opts.no_build, opts.build_flags, opts.pull, opts.quiet_pull);
   for (const auto& name : selected) po.hashes[name] = impl.desired_hash(project_.services.at(name));
   Plan plan = convergence_plan(project_, graph, impl.actual(), po);
+  // As compose, also when there is nothing else to do (COMPOSE_IGNORE_ORPHANS silences it).
+  if (!opts.remove_orphans && !opts.ignore_orphans)
+    for (const auto& o : plan.orphans)
+      log::warn("found orphan container {} of service {}; --remove-orphans removes it", o.name, o.service);
   if (plan.noop(opts.remove_orphans) && !opts.no_start) {
     bool all_running = true;
     for (const auto& level : plan.levels)
@@ -644,12 +691,8 @@ bool ProjectRuntime::up(const UpOptions& opts) {
     impl.ensure_networks(plan.networks);
     for (const auto& level : plan.levels)
       parallel_for(level, opts.parallel, [&](const ServicePlan& sp) { impl.apply(sp, opts, po.hashes); });
-    for (const auto& o : plan.orphans) {
-      if (opts.remove_orphans)
-        impl.remove_container(runtime_.inspect(o.id), opts.timeout, false);
-      else
-        log::warn("found orphan container {} of service {}; --remove-orphans removes it", o.name, o.service);
-    }
+    for (const auto& o : plan.orphans)
+      if (opts.remove_orphans) impl.remove_container(runtime_.inspect(o.id), opts.timeout, false);
   } catch (...) {
     impl.rollback_networks();
     throw;
@@ -869,6 +912,8 @@ std::string ProjectRuntime::run(const RunOptions& o, int parallel) {
   if (!o.user.empty()) s.user = o.user;
   s.tty = o.tty;
   s.stdin_open = o.stdin_open;
+  s.cap_add.insert(s.cap_add.end(), o.cap_add.begin(), o.cap_add.end());
+  s.cap_drop.insert(s.cap_drop.end(), o.cap_drop.begin(), o.cap_drop.end());
   // A one-off command runs once: the service's restart policy and healthcheck-driven
   // dependencies are for the long-running replicas (as compose does).
   s.restart = "no";
@@ -876,8 +921,9 @@ std::string ProjectRuntime::run(const RunOptions& o, int parallel) {
   for (const auto& [k, v] : o.labels) s.labels[k] = v;
   std::string name = o.name;
   if (name.empty()) name = project_.name + "-" + s.name + "-run-" + random_hex(6);
-  ensure_images({o.service}, parallel);
+  ensure_images({o.service}, parallel, false, false, {}, o.pull);
   Impl impl(*this);
+  impl.service_aliases = o.use_aliases;
   // As up: the one-off starts once its dependencies are healthy / have completed (not with
   // --no-deps, which leaves them to the user).
   if (!o.no_deps) impl.wait_for_dependencies(s);

@@ -37,6 +37,13 @@ struct UpOptions {
   bool build = false;
   bool no_build = false;
   BuildFlags build_flags;
+  // --pull always|missing|never|build: replaces every service's pull_policy ("": theirs).
+  std::string pull;
+  bool quiet_pull = false;          // no progress lines for pulls
+  bool renew_anon_volumes = false;  // -V: a recreated container gets new anonymous volumes
+  // --always-recreate-deps: dependencies not named are recreated too.
+  bool always_recreate_deps = false;
+  bool ignore_orphans = false;      // COMPOSE_IGNORE_ORPHANS: no warning about orphans
 };
 
 struct DownOptions {
@@ -61,6 +68,11 @@ struct RunOptions {
   std::string working_dir, user, name;
   std::map<std::string, std::string> labels;
   bool tty = false, stdin_open = false;
+  // --use-aliases: the service's name and network aliases resolve to the one-off too (without,
+  // only its container name does, as compose).
+  bool use_aliases = false;
+  std::vector<std::string> cap_add, cap_drop;  // added to the service's
+  std::string pull;                            // --pull: replaces the service's pull_policy
 };
 
 // One line of progress ("Container p-web-1  Started").
@@ -78,6 +90,11 @@ class ProjectRuntime {
   // Stop / start / restart / kill the project's containers of `services` (empty: all).
   void stop(const std::vector<std::string>& services, std::optional<std::chrono::seconds> timeout);
   void start(const std::vector<std::string>& services);
+  // `start --wait`, as up --wait: until the containers of `services` (empty: all) run, healthy
+  // when they have a healthcheck (timeout 0: no limit).
+  void wait_ready(const std::vector<std::string>& services, std::chrono::seconds timeout);
+  // What `up` would do (--dry-run): the plan, without building, pulling or changing anything.
+  Plan plan_up(const UpOptions& opts);
   void kill(const std::vector<std::string>& services, int signal);
   void pause(const std::vector<std::string>& services);
   void unpause(const std::vector<std::string>& services);
@@ -107,7 +124,7 @@ class ProjectRuntime {
   FileLock lock_project() const;
   // Builds or pulls what `services` need: see UpOptions::build.
   void ensure_images(const std::set<std::string>& services, int parallel, bool build = false, bool no_build = false,
-                     const BuildFlags& flags = {});
+                     const BuildFlags& flags = {}, const std::string& pull = "", bool quiet_pull = false);
 
   StatePaths paths_;
   const Project& project_;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <map>
+#include <set>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -428,11 +429,25 @@ struct ProjectRuntime::Impl {
 
   void remove_stopped(const ContainerInfo& c, bool volumes_too) {
     self.runtime_.remove(c.id, true);
-    if (volumes_too)
+    if (volumes_too) {
+      // Its anonymous volumes, not one another container still mounts: `volumes_from` gives a
+      // service the anonymous volumes of another, which go with their last user. Containers of
+      // one level are removed side by side, so one may find a volume already gone.
+      std::set<std::string> in_use;
+      for (const auto& other : self.runtime_.list())
+        for (const auto& m : other.spec.mounts)
+          if (m.type == engine::MountSpec::Type::VolumeDir) in_use.insert(m.source);
       for (const auto& m : c.spec.mounts)
-        if (m.type == engine::MountSpec::Type::VolumeDir)
+        if (m.type == engine::MountSpec::Type::VolumeDir && !in_use.count(m.source))
           for (const auto& v : volumes.list())
-            if (v.anonymous() && v.source() == fs::path(m.source)) volumes.remove(v.name);
+            if (v.anonymous() && v.source() == fs::path(m.source) && volumes.find(v.name)) {
+              try {
+                volumes.remove(v.name);
+              } catch (const UserError&) {
+                if (volumes.find(v.name)) throw;  // gone meanwhile: removed by a container beside it
+              }
+            }
+    }
     say("Container " + c.name, "Removed");
   }
 

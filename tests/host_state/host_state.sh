@@ -13,7 +13,8 @@ list() {
     [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 -type d | sed 's/^/cgroup /'
   done
   ps -eo pid=,comm= | awk '$2 == "berth-monitor" || $2 == "berth-dns" { print "process " $2 " " $1 }'
-  find /tmp -mindepth 1 -maxdepth 1 -name 'berth-*' | sed 's/^/tmp /'
+  # (not the fuzz targets' scratch folders: a fuzzing run may come and go beside the suite)
+  find /tmp -mindepth 1 -maxdepth 1 -name 'berth-*' ! -name 'berth-fuzz-*' | sed 's/^/tmp /'
 }
 case "${1:-}" in
   snapshot) list | sort > "$2" ;;

@@ -69,12 +69,16 @@ TEST_F(SealedBinary, ExecHelperRunsFromReadOnlyMount) {
   std::string id = run_probe("", "sleep 300");
   ASSERT_FALSE(id.empty());
   std::string out;
-  std::thread t([&] { exec(id, "sleep 3"); });
+  std::thread t([&] { exec(id, "sleep 5"); });
+  struct Join {  // also when an assertion below returns early
+    std::thread& t;
+    ~Join() { t.join(); }
+  } join{t};
   std::vector<int> helpers;
-  poll_until([&] { return !(helpers = exec_helpers()).empty(); }, std::chrono::seconds(3));
+  // Generous: with other tests running beside it an exec can take seconds to start.
+  poll_until([&] { return !(helpers = exec_helpers()).empty(); }, std::chrono::seconds(10));
   ASSERT_FALSE(helpers.empty());
   for (int pid : helpers) EXPECT_TRUE(exe_on_readonly_mount(pid)) << pid;
-  t.join();
 }
 
 TEST_F(SealedBinary, ScriptThatReexecutesProcSelfExeCannotWriteBerth) {

@@ -273,7 +273,7 @@ private:
     static constexpr int kMaxDepth = 1000;
     static constexpr size_t kIndexFrom = 16;  // keys in a map before map_entries indexes them
     static constexpr size_t kMaxValues = 10'000'000;  // a 100 MB project file holds about 2 million
-    static constexpr size_t kMaxAliased = 1'000'000;  // values copied by aliases (real files: hundreds)
+    static constexpr size_t kMaxAliased = 100'000;  // values copied by aliases (real files: hundreds)
     int depth_ = 0;
     size_t values_ = 0;
     size_t aliased_ = 0;

@@ -274,10 +274,15 @@ RawProject load_raw(const LoadOptions& opts) {
     if (pre_name.empty())
         if (const Node* n = doc.find("name"); n && n->is_scalar() && !n->scalar.empty() && n->scalar != guessed)
             doc = read_all(n->scalar);
-    for (const char* section : {"services", "networks", "volumes", "secrets", "configs"}) {
-        Node* s = doc.find(section);
-        if (!s || s->is_null()) doc.set(section, Node::make_map(doc.mark));
-    }
+    // The top-level sections, as maps (a `!reset` one is taken away by strip_merge_tags below, and
+    // comes back empty).
+    auto ensure_sections = [&doc] {
+        for (const char* section : {"services", "networks", "volumes", "secrets", "configs"}) {
+            Node* s = doc.find(section);
+            if (!s || s->is_null()) doc.set(section, Node::make_map(doc.mark));
+        }
+    };
+    ensure_sections();
 
     Node& services = *doc.find("services");
     Extender extender(ctx);
@@ -291,8 +296,9 @@ RawProject load_raw(const LoadOptions& opts) {
     }
     for (auto& [i, resolved] : extended) services.fields[i].second = std::move(resolved);
     // `!reset`/`!override` apply to what a service inherits through extends too: dropped only now.
-    strip_merge_tags(doc);
-    for (auto& [name, svc] : services.fields) {
+    strip_merge_tags(doc);  // may remove top-level keys: `services` no longer names the section
+    ensure_sections();
+    for (auto& [name, svc] : doc.find("services")->fields) {
         if (svc.is_null()) svc = Node::make_map(svc.mark);
         apply_env_files(svc, name, env);
     }

@@ -15,22 +15,22 @@ namespace {
 using nlohmann::json;
 
 std::string go_duration(Duration d) {
-    int64_t ns = d.count();
-    if (ns == 0) return "0s";
-    std::string out;
-    if (ns < 0) out = "-", ns = -ns;
+    if (d.count() == 0) return "0s";
+    std::string out = d.count() < 0 ? "-" : "";
+    // The magnitude unsigned: the most negative duration has no positive int64_t (found by UBSan).
+    uint64_t ns = d.count() < 0 ? 0 - static_cast<uint64_t>(d.count()) : static_cast<uint64_t>(d.count());
     if (ns < 1000000000) {
         if (ns % 1000000 == 0) return out + std::to_string(ns / 1000000) + "ms";
         if (ns % 1000 == 0) return out + std::to_string(ns / 1000) + "us";
         return out + std::to_string(ns) + "ns";
     }
-    int64_t h = ns / 3600000000000LL;
-    ns %= 3600000000000LL;
-    int64_t m = ns / 60000000000LL;
-    ns %= 60000000000LL;
+    uint64_t h = ns / 3600000000000ULL;
+    ns %= 3600000000000ULL;
+    uint64_t m = ns / 60000000000ULL;
+    ns %= 60000000000ULL;
     if (h) out += std::to_string(h) + "h";
     if (h || m) out += std::to_string(m) + "m";
-    int64_t s = ns / 1000000000, frac = ns % 1000000000;
+    uint64_t s = ns / 1000000000, frac = ns % 1000000000;
     out += std::to_string(s);
     if (frac) {
         std::string f = std::to_string(frac);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
+#include "base/go_template.hpp"
 #include "base/human_size.hpp"
 
 namespace berth::cli {
@@ -67,27 +68,7 @@ std::string expand(const std::string& tmpl, const std::map<std::string, std::str
 }
 
 // tab-separated cells aligned as docker's tabwriter does: widest cell plus three spaces.
-void print_aligned(const std::vector<std::string>& lines) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::size_t> width;
-  for (const auto& l : lines) {
-    std::vector<std::string> cells;
-    std::size_t start = 0;
-    for (std::size_t p; (p = l.find('\t', start)) != std::string::npos; start = p + 1) cells.push_back(l.substr(start, p - start));
-    cells.push_back(l.substr(start));
-    for (std::size_t i = 0; i + 1 < cells.size(); ++i) {
-      if (width.size() <= i) width.resize(i + 1);
-      width[i] = std::max(width[i], cells[i].size());
-    }
-    rows.push_back(std::move(cells));
-  }
-  std::string out;
-  for (const auto& r : rows) {
-    for (std::size_t i = 0; i < r.size(); ++i) out += i + 1 < r.size() ? fmt::format("{:<{}}   ", r[i], width[i]) : r[i];
-    out += "\n";
-  }
-  fmt::print("{}", out);
-}
+void print_aligned(const std::vector<std::string>& lines) { fmt::print("{}", align_columns(lines)); }
 
 void print_round(const std::vector<engine::ContainerInfo>& shown, const std::map<std::string, ContainerStats>& prev,
                  const std::map<std::string, ContainerStats>& cur, const StatsOptions& o) {
